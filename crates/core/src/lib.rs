@@ -1,0 +1,17 @@
+//! Coproof's domain: the product's types and rules as plain functions, no I/O, no async.
+//!
+//! Every rule of `spec/partners.md` lives here once; the store applies these functions
+//! inside its transactions and the server maps their refusals to HTTP.
+
+pub mod email;
+pub mod language;
+pub mod name;
+pub mod partner;
+pub mod password;
+pub mod profile;
+pub mod refusal;
+
+pub use email::EmailAddress;
+pub use language::Language;
+pub use profile::Profile;
+pub use refusal::Refusal;

@@ -1,0 +1,248 @@
+//! The spec's transition table, row by row, and every refusal.
+
+use super::*;
+use Action::*;
+use Effect::*;
+use Side::*;
+use View::{Accepted as A, None as N, Pending as P, Rejected as R};
+
+const ADMIN: Profile = Profile::Admin;
+
+fn go(s: View, r: View, action: Action, side: Side) -> Result<Outcome, Refusal> {
+    transition(Views::new(s, r), action, side, ADMIN)
+}
+
+fn views(s: View, r: View) -> Views {
+    Views::new(s, r)
+}
+
+#[test]
+fn row_1_recipient_accepts_pending() {
+    let out = go(P, P, Accept, Recipient).unwrap();
+    assert_eq!(out.views, views(A, A));
+    assert_eq!(
+        out.effects,
+        vec![StartSync, MailAccepted, ResolveOtherPending]
+    );
+}
+
+#[test]
+fn row_2_recipient_rejects_and_ignores_pending() {
+    let out = go(P, P, Reject, Recipient).unwrap();
+    assert_eq!(out.views, views(R, R));
+    assert_eq!(out.effects, vec![MailRejected]);
+}
+
+#[test]
+fn row_3_sender_deletes_pending_and_it_is_gone_for_both() {
+    let out = go(P, P, Delete, Sender).unwrap();
+    assert_eq!(out.views, views(N, N));
+    assert!(out.views.is_gone());
+    assert!(out.effects.is_empty());
+}
+
+#[test]
+fn row_4_recipient_deletes_pending_and_sender_sees_rejected() {
+    let out = go(P, P, Delete, Recipient).unwrap();
+    assert_eq!(out.views, views(R, N));
+    assert!(out.effects.is_empty());
+}
+
+#[test]
+fn row_5_sender_removes_partner_and_it_is_gone_for_both() {
+    let out = go(A, A, Delete, Sender).unwrap();
+    assert_eq!(out.views, views(N, N));
+    assert_eq!(out.effects, vec![StopSync]);
+}
+
+#[test]
+fn row_6_recipient_removes_partner_and_sender_sees_rejected() {
+    let out = go(A, A, Delete, Recipient).unwrap();
+    assert_eq!(out.views, views(R, N));
+    assert_eq!(out.effects, vec![StopSync]);
+}
+
+#[test]
+fn row_7_sender_deletes_a_rejected_view_and_the_recipient_view_stays() {
+    for x in [R, N] {
+        let out = go(R, x, Delete, Sender).unwrap();
+        assert_eq!(out.views, views(N, x));
+        assert!(out.effects.is_empty());
+    }
+}
+
+#[test]
+fn row_8_recipient_deletes_a_rejected_view_and_the_sender_view_stays() {
+    for x in [R, N] {
+        let out = go(x, R, Delete, Recipient).unwrap();
+        assert_eq!(out.views, views(x, N));
+        assert!(out.effects.is_empty());
+    }
+}
+
+#[test]
+fn the_sender_may_not_accept_or_reject() {
+    for action in [Accept, Reject] {
+        assert_eq!(go(P, P, action, Sender), Err(Refusal::InvalidState));
+    }
+}
+
+#[test]
+fn accepting_or_rejecting_anything_not_pending_is_invalid() {
+    for (s, r) in [(A, A), (R, R), (N, R)] {
+        for action in [Accept, Reject] {
+            assert_eq!(
+                go(s, r, action, Recipient),
+                Err(Refusal::InvalidState),
+                "{s:?} {r:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn acting_where_your_view_is_none_is_not_found() {
+    for action in [Accept, Reject, Delete] {
+        assert_eq!(go(N, R, action, Sender), Err(Refusal::NotFound));
+        assert_eq!(go(R, N, action, Recipient), Err(Refusal::NotFound));
+        assert_eq!(go(N, N, action, Sender), Err(Refusal::NotFound));
+        assert_eq!(go(N, N, action, Recipient), Err(Refusal::NotFound));
+    }
+}
+
+#[test]
+fn non_admins_are_forbidden_everything() {
+    for profile in Profile::ALL.into_iter().filter(|p| !p.is_admin()) {
+        for action in [Accept, Reject, Delete] {
+            for side in [Sender, Recipient] {
+                assert_eq!(
+                    transition(Views::NEW, action, side, profile),
+                    Err(Refusal::Forbidden)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn billing_admins_act_like_admins() {
+    let out = transition(Views::NEW, Accept, Recipient, Profile::BillingAdmin).unwrap();
+    assert_eq!(out.views, views(A, A));
+}
+
+/// Every combination either follows a row of the table or is refused; nothing else moves.
+#[test]
+fn every_combination_outside_the_table_changes_nothing() {
+    let all = [P, A, R, N];
+    let mut allowed = 0;
+    for s in all {
+        for r in all {
+            for action in [Accept, Reject, Delete] {
+                for side in [Sender, Recipient] {
+                    if go(s, r, action, side).is_ok() {
+                        allowed += 1;
+                    }
+                }
+            }
+        }
+    }
+    // Rows 1–6 once each; rows 7 and 8 once for each of the four values of x.
+    assert_eq!(allowed, 6 + 4 + 4);
+}
+
+fn facts() -> SendFacts {
+    SendFacts {
+        sender_is_admin: true,
+        ..SendFacts::default()
+    }
+}
+
+#[test]
+fn send_rule_2_only_admins_send() {
+    let f = SendFacts {
+        sender_is_admin: false,
+        ..facts()
+    };
+    assert_eq!(check_send(&f, 100), Err(Refusal::Forbidden));
+}
+
+#[test]
+fn send_rule_3_not_to_your_own_account() {
+    let f = SendFacts {
+        address_is_own_user: true,
+        ..facts()
+    };
+    assert_eq!(check_send(&f, 100), Err(Refusal::OwnAccount));
+}
+
+#[test]
+fn send_rule_4_not_to_an_account_already_partner() {
+    let f = SendFacts {
+        already_partners: true,
+        ..facts()
+    };
+    assert_eq!(check_send(&f, 100), Err(Refusal::AlreadyPartners));
+}
+
+#[test]
+fn send_rule_5_not_twice_while_pending() {
+    let f = SendFacts {
+        existing_to_address: vec![Views::NEW],
+        ..facts()
+    };
+    assert_eq!(check_send(&f, 100), Err(Refusal::AlreadyInvited));
+}
+
+#[test]
+fn send_rule_6_the_rejection_block_lifts_only_when_both_sides_deleted() {
+    for v in [views(R, R), views(R, N), views(N, R)] {
+        let f = SendFacts {
+            existing_to_address: vec![v],
+            ..facts()
+        };
+        assert_eq!(
+            check_send(&f, 100),
+            Err(Refusal::RejectedInvitation),
+            "{v:?}"
+        );
+    }
+    let f = SendFacts {
+        existing_to_address: vec![views(N, N)],
+        ..facts()
+    };
+    assert_eq!(check_send(&f, 100), Ok(()));
+}
+
+#[test]
+fn send_rule_7_not_while_their_request_to_you_is_pending() {
+    let f = SendFacts {
+        incoming_pending: true,
+        ..facts()
+    };
+    assert_eq!(check_send(&f, 100), Err(Refusal::IncomingRequestPending));
+}
+
+#[test]
+fn send_rule_8_at_most_the_limit_per_hour() {
+    let f = SendFacts {
+        sent_last_hour: 99,
+        ..facts()
+    };
+    assert_eq!(check_send(&f, 100), Ok(()));
+    let f = SendFacts {
+        sent_last_hour: 100,
+        retry_after_secs: 42,
+        ..facts()
+    };
+    assert_eq!(
+        check_send(&f, 100),
+        Err(Refusal::RateLimited {
+            retry_after_secs: 42
+        })
+    );
+}
+
+#[test]
+fn a_clean_request_is_allowed() {
+    assert_eq!(check_send(&facts(), 100), Ok(()));
+}

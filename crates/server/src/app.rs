@@ -1,0 +1,148 @@
+//! Building and running the server: open the store, start the mail worker, serve HTTP
+//! until told to stop, then let in-flight requests finish.
+
+use crate::config::Config;
+use crate::http;
+use crate::mail::MailWorker;
+use crate::password::Hasher;
+use crate::state::AppState;
+use anyhow::Context;
+use coproof_store::{Store, StoreOptions};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+/// A built server, bound to its port, not yet serving.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl App {
+    /// Opens the database (running migrations), creates the data folders and binds the port.
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(config.files_dir())?;
+        std::fs::create_dir_all(config.mail_dir())?;
+        let mut options = StoreOptions::new(config.database_url());
+        options.max_connections = config.db_connections;
+        let store = Store::open(&options)
+            .await
+            .with_context(|| format!("opening the database {}", redact(&config.database_url())))?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("listening on {}", config.listen))?;
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let state = AppState {
+            store,
+            config: Arc::new(config),
+            hasher: Hasher::new(workers),
+            mail_wake: Arc::new(Notify::new()),
+        };
+        Ok(App { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.config.listen)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes; then stops accepting, lets in-flight requests
+    /// finish and stops the mail worker after its current message.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = MailWorker::new(self.state.clone()).spawn(stop_rx);
+        let router = http::router(self.state.clone());
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
+        self.state.store.close().await;
+        Ok(())
+    }
+
+    /// Serves in a background task; for tests and embedding. Dropping nothing stops it:
+    /// call [`Running::stop`].
+    pub fn spawn(self) -> Running {
+        let addr = self.local_addr();
+        let state = self.state.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(self.run_until(async move {
+            let _ = rx.await;
+        }));
+        Running {
+            addr,
+            state,
+            stop: Some(tx),
+            handle,
+        }
+    }
+}
+
+/// A server running in the background.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Stops gracefully and waits until it has.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.handle).await?
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

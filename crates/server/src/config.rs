@@ -1,0 +1,105 @@
+//! Everything `coproof serve` can be told, each with a flag and an environment variable.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address and port to serve HTTP on.
+    #[arg(long, env = "COPROOF_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Folder for the SQLite database, uploaded files and `.eml` mail (created if missing).
+    #[arg(long, env = "COPROOF_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    /// Default: `sqlite://<data-dir>/coproof.db`.
+    #[arg(long, env = "COPROOF_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Outgoing mail server, e.g. `smtp://127.0.0.1:2525`, `smtp://user:pass@host:587?tls=required`
+    /// or `smtps://user:pass@host`. Without it, mail is written as `.eml` files under
+    /// `<data-dir>/mail`.
+    #[arg(long, env = "COPROOF_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// The From address of outgoing mail.
+    #[arg(
+        long,
+        env = "COPROOF_MAIL_FROM",
+        default_value = "Coproof <coproof@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// The address people use to reach this server; used in links in e-mails and to mark
+    /// session cookies `Secure` when it is https. Default: `http://<listen>`.
+    #[arg(long, env = "COPROOF_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Partner requests one account may send per hour.
+    #[arg(long, env = "COPROOF_INVITE_LIMIT_PER_HOUR", default_value_t = 100)]
+    pub invite_limit_per_hour: u32,
+
+    /// Whether anyone may sign up a new account (`false`: only `coproof account create`).
+    #[arg(long, env = "COPROOF_ALLOW_SIGNUP", default_value_t = true, action = clap::ArgAction::Set)]
+    pub allow_signup: bool,
+
+    /// Largest JSON request body, in bytes.
+    #[arg(long, env = "COPROOF_JSON_LIMIT", default_value_t = 1024 * 1024)]
+    pub json_limit: usize,
+
+    /// Database connections (readers on SQLite, all on PostgreSQL).
+    #[arg(long, env = "COPROOF_DB_CONNECTIONS", default_value_t = 16)]
+    pub db_connections: u32,
+
+    /// Log format: `pretty` or `json`.
+    #[arg(long, env = "COPROOF_LOG_FORMAT", default_value = "pretty")]
+    pub log_format: String,
+
+    /// Longest wait between two delivery attempts of one e-mail, in seconds.
+    #[arg(long, env = "COPROOF_MAIL_RETRY_MAX_SECS", default_value_t = 300)]
+    pub mail_retry_max_secs: u64,
+}
+
+impl Config {
+    /// The configuration `coproof serve` has with no flags and no environment.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Config {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        let mut config = Only::parse_from(["coproof"]).config;
+        config.data_dir = data_dir.into();
+        config
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("coproof.db").display()))
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+}

@@ -1,0 +1,187 @@
+//! Partners (Settings > Account Settings > Partners). Admins only.
+
+use crate::http::dto::{parse_status, Relationship};
+use crate::http::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::extract::{next_cursor, ApiJson, ApiQuery, Caller, PageQuery};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use coproof_core::partner::{Action, Side};
+use coproof_core::{EmailAddress, Refusal};
+use coproof_store::partners::{self, ListFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+fn admin(caller: &Caller) -> Result<(), ApiError> {
+    if caller.user.profile.is_admin() {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden.into())
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelationshipList {
+    pub relationships: Vec<Relationship>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PartnerQuery {
+    /// `pending`, `accepted` or `rejected`.
+    pub status: Option<String>,
+    /// `sent` or `received`.
+    pub direction: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// The relationships visible to the caller's account, newest first.
+#[utoipa::path(get, path = "/partners", tag = "partners", security(("bearer" = [])), params(PartnerQuery),
+    responses((status = 200, body = RelationshipList), (status = 400, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<PartnerQuery>,
+) -> ApiResult<Json<RelationshipList>> {
+    admin(&caller)?;
+    let page = PageQuery {
+        limit: query.limit.clone(),
+        cursor: query.cursor.clone(),
+    };
+    let (limit, cursor) = page.parse()?;
+    let filter = ListFilter {
+        status: match query.status.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(parse_status(s).ok_or_else(|| {
+                ApiError::invalid_input("status must be pending, accepted or rejected")
+            })?),
+        },
+        direction: match query.direction.as_deref() {
+            None | Some("") => None,
+            Some("sent") => Some(Side::Sender),
+            Some("received") => Some(Side::Recipient),
+            Some(_) => {
+                return Err(ApiError::invalid_input(
+                    "direction must be sent or received",
+                ))
+            }
+        },
+    };
+    let found = partners::list(
+        &state.store,
+        &caller.user.account_id,
+        &filter,
+        cursor,
+        limit,
+    )
+    .await?;
+    Ok(Json(RelationshipList {
+        next_cursor: next_cursor(&found, limit, |s| &s.id),
+        relationships: found.iter().map(Relationship::from).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SendRequest {
+    /// The address of a user in the other organization.
+    pub email: String,
+}
+
+/// Sends a partner request to an address.
+#[utoipa::path(post, path = "/partners", tag = "partners", security(("bearer" = [])), request_body = SendRequest,
+    responses((status = 201, body = Relationship), (status = 400, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn send(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<SendRequest>,
+) -> ApiResult<(StatusCode, Json<Relationship>)> {
+    admin(&caller)?;
+    let email = EmailAddress::parse(&req.email)?;
+    let seen = partners::send(
+        &state.store,
+        &caller.user,
+        &email,
+        state.config.invite_limit_per_hour,
+    )
+    .await?;
+    state.mail_wake.notify_one();
+    Ok((StatusCode::CREATED, Json(Relationship::from(&seen))))
+}
+
+/// One relationship as the caller's account sees it.
+#[utoipa::path(get, path = "/partners/{id}", tag = "partners", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Relationship), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Relationship>> {
+    admin(&caller)?;
+    if !coproof_store::ids::looks_like_id(&id) {
+        return Err(Refusal::NotFound.into());
+    }
+    let seen = partners::get(&state.store, &caller.user.account_id, &id).await?;
+    Ok(Json(Relationship::from(&seen)))
+}
+
+async fn act(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    action: Action,
+) -> ApiResult<Option<Relationship>> {
+    admin(caller)?;
+    let seen = partners::act(&state.store, &caller.user, id, action).await?;
+    state.mail_wake.notify_one();
+    Ok(seen.as_ref().map(Relationship::from))
+}
+
+/// Accepts a received pending request; other pending requests between the two accounts
+/// are resolved into this one.
+#[utoipa::path(post, path = "/partners/{id}/accept", tag = "partners", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Relationship), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn accept(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Relationship>> {
+    let seen = act(&state, &caller, &id, Action::Accept).await?;
+    seen.map(Json).ok_or_else(|| Refusal::NotFound.into())
+}
+
+/// "Reject and ignore" a received pending request.
+#[utoipa::path(post, path = "/partners/{id}/reject", tag = "partners", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Relationship), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Relationship>> {
+    let seen = act(&state, &caller, &id, Action::Reject).await?;
+    seen.map(Json).ok_or_else(|| Refusal::NotFound.into())
+}
+
+/// Deletes a request, or removes a partner, from the caller's side.
+#[utoipa::path(delete, path = "/partners/{id}", tag = "partners", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    act(&state, &caller, &id, Action::Delete).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,139 @@
+//! The JSON objects of `spec/api.md`, built from the store's types.
+
+use coproof_core::partner::{Side, View};
+use coproof_store::{accounts, partners, users};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// RFC 3339 UTC with milliseconds, from microseconds since the epoch.
+pub fn timestamp(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+}
+
+impl From<&accounts::Account> for Account {
+    fn from(a: &accounts::Account) -> Account {
+        Account {
+            id: a.id.clone(),
+            name: a.name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    /// `billing_admin`, `admin`, `supervisor`, `manager`, `observer` or `visitor`.
+    pub profile: String,
+    pub active: bool,
+    pub account_id: String,
+    /// `en` or `ko`.
+    pub language: String,
+}
+
+impl From<&users::User> for User {
+    fn from(u: &users::User) -> User {
+        User {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: u.name.clone(),
+            profile: u.profile.as_str().to_string(),
+            active: u.active,
+            account_id: u.account_id.clone(),
+            language: u.language.as_str().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Inviter {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Relationship {
+    pub id: String,
+    /// `sent` or `received`.
+    pub direction: String,
+    /// `pending`, `accepted` or `rejected`.
+    pub status: String,
+    /// The invited address.
+    pub email: String,
+    /// The other side's account; for the sender `null` until the request was accepted.
+    pub partner_account: Option<Account>,
+    pub invited_by: Inviter,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub fn direction(side: Side) -> &'static str {
+    match side {
+        Side::Sender => "sent",
+        Side::Recipient => "received",
+    }
+}
+
+impl From<&partners::Seen> for Relationship {
+    fn from(s: &partners::Seen) -> Relationship {
+        Relationship {
+            id: s.id.clone(),
+            direction: direction(s.direction).to_string(),
+            status: s.status.as_str().to_string(),
+            email: s.email.clone(),
+            partner_account: s.partner_account.as_ref().map(Account::from),
+            invited_by: Inviter {
+                id: s.invited_by.id.clone(),
+                name: s.invited_by.name.clone(),
+                email: s.invited_by.email.clone(),
+            },
+            created_at: timestamp(s.created_at),
+            updated_at: timestamp(s.updated_at),
+        }
+    }
+}
+
+/// `{user, account}`, and a token where one was just issued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub user: User,
+    pub account: Account,
+}
+
+/// Both views of a relationship, as in the audit log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ViewsDto {
+    pub sender: String,
+    pub recipient: String,
+}
+
+impl From<coproof_core::partner::Views> for ViewsDto {
+    fn from(v: coproof_core::partner::Views) -> ViewsDto {
+        ViewsDto {
+            sender: v.sender.as_str().to_string(),
+            recipient: v.recipient.as_str().to_string(),
+        }
+    }
+}
+
+/// Parses a `status` filter.
+pub fn parse_status(raw: &str) -> Option<View> {
+    match raw {
+        "pending" => Some(View::Pending),
+        "accepted" => Some(View::Accepted),
+        "rejected" => Some(View::Rejected),
+        _ => None,
+    }
+}

@@ -1,0 +1,91 @@
+//! Service routes: health, readiness, metrics, and the interactive API page.
+
+use super::error::ErrorBody;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi_json))
+        .routes(routes!(api_docs_page))
+}
+
+/// This document: the OpenAPI 3 description of every route.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service", responses((status = 200, body = Object)))]
+pub async fn openapi_json() -> Response {
+    axum::Json(super::openapi()).into_response()
+}
+
+/// 200 while the process serves.
+#[utoipa::path(get, path = "/healthz", tag = "service", responses((status = 200, body = String)))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// 200 when the database answers, 503 otherwise.
+#[utoipa::path(get, path = "/readyz", tag = "service",
+    responses((status = 200, body = String), (status = 503, body = ErrorBody)))]
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    if state.store.ping().await {
+        "ready".into_response()
+    } else {
+        super::error::ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "The database does not answer.",
+        )
+        .into_response()
+    }
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", tag = "service", responses((status = 200, body = String)))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    if let Ok(depth) = coproof_store::outbox::depth(&state.store).await {
+        metrics::gauge!("coproof_outbox_depth").set(depth as f64);
+    }
+    let text = super::metrics::handle()
+        .map(|h| h.render())
+        .unwrap_or_default();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// An interactive page over the served OpenAPI document: every route, with a form to try it.
+#[utoipa::path(get, path = "/api/docs", tag = "service", responses((status = 200, content_type = "text/html", body = String)))]
+pub async fn api_docs_page() -> Response {
+    (
+        [(header::CONTENT_SECURITY_POLICY, "default-src 'self'")],
+        Html(include_str!("../../static/api-docs.html")),
+    )
+        .into_response()
+}
+
+pub async fn api_docs_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../static/api-docs.js"),
+    )
+        .into_response()
+}
+
+pub async fn api_docs_style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../static/api-docs.css"),
+    )
+        .into_response()
+}

@@ -1,0 +1,123 @@
+//! The mail worker: claims due messages from the outbox one at a time, renders and
+//! delivers them, and marks each sent only after the server took it. A failure is retried
+//! with exponential backoff; nothing is ever dropped.
+
+use super::templates;
+use super::transport::{build_message, Transport};
+use crate::state::AppState;
+use coproof_store::outbox;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How long a claimed message is reserved for this worker.
+const LEASE: Duration = Duration::from_secs(120);
+/// How often the outbox is looked at when nothing woke the worker.
+const POLL: Duration = Duration::from_secs(1);
+
+pub struct MailWorker {
+    state: AppState,
+}
+
+impl MailWorker {
+    pub fn new(state: AppState) -> MailWorker {
+        MailWorker { state }
+    }
+
+    pub fn spawn(self, stop: watch::Receiver<bool>) -> JoinHandle<()> {
+        tokio::spawn(self.run(stop))
+    }
+
+    async fn run(self, mut stop: watch::Receiver<bool>) {
+        let config = &self.state.config;
+        let transport = match Transport::new(config.smtp_url.as_deref(), config.mail_dir()) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!("mail delivery disabled: {e:#}");
+                return;
+            }
+        };
+        let host = url::Url::parse(&config.public_url())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "coproof.localhost".into());
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            match outbox::claim_due(&self.state.store, LEASE.as_micros() as i64).await {
+                Ok(Some(queued)) => self.deliver(&transport, &host, queued).await,
+                Ok(None) => {
+                    tokio::select! {
+                        _ = self.state.mail_wake.notified() => {}
+                        _ = tokio::time::sleep(POLL) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("outbox unavailable: {e}");
+                    tokio::select! {
+                        _ = tokio::time::sleep(POLL) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn deliver(&self, transport: &Transport, host: &str, queued: outbox::Queued) {
+        let config = &self.state.config;
+        let rendered = templates::render(&queued.mail, &config.public_url());
+        let result = match build_message(
+            &config.mail_from,
+            &queued.mail.recipient,
+            &rendered,
+            &queued.id,
+            host,
+        ) {
+            Ok(message) => transport.deliver(&message, &queued.id).await,
+            Err(e) => Err(e),
+        };
+        let store = &self.state.store;
+        match result {
+            Ok(()) => {
+                metrics::counter!("coproof_mail_sent_total").increment(1);
+                if let Err(e) = outbox::mark_sent(store, &queued.id).await {
+                    tracing::error!(id = %queued.id, "mail delivered but not marked sent: {e}");
+                }
+            }
+            Err(e) => {
+                metrics::counter!("coproof_mail_failures_total").increment(1);
+                let wait = backoff(queued.attempts, config.mail_retry_max_secs);
+                tracing::warn!(id = %queued.id, attempts = queued.attempts,
+                    "mail delivery failed, retrying in {wait:?}: {e:#}");
+                let retry_at = coproof_store::now_micros() + wait.as_micros() as i64;
+                if let Err(e) =
+                    outbox::mark_failed(store, &queued.id, &format!("{e:#}"), retry_at).await
+                {
+                    tracing::error!(id = %queued.id, "cannot record the failure: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// 1 s, 2 s, 4 s, … up to `max_secs`.
+pub fn backoff(attempts: i64, max_secs: u64) -> Duration {
+    let exp = attempts.clamp(1, 20) as u32 - 1;
+    Duration::from_secs(2u64.saturating_pow(exp).min(max_secs.max(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        assert_eq!(backoff(1, 300), Duration::from_secs(1));
+        assert_eq!(backoff(2, 300), Duration::from_secs(2));
+        assert_eq!(backoff(5, 300), Duration::from_secs(16));
+        assert_eq!(backoff(50, 300), Duration::from_secs(300));
+    }
+}

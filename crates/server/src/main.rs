@@ -1,0 +1,116 @@
+//! `coproof`: the server and its admin commands.
+
+use clap::Parser;
+use coproof_core::{name::parse_name, password::check_password, EmailAddress, Language, Profile};
+use coproof_server::cli::{AccountCommand, Cli, Command, Database, UserCommand};
+use coproof_server::{app, password::Hasher, App};
+use coproof_store::users::NewUser;
+use coproof_store::{accounts, users, Store, StoreOptions};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let log_format = match &cli.command {
+        Command::Serve(config) => config.log_format.clone(),
+        _ => "pretty".into(),
+    };
+    init_logging(&log_format);
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("coproof: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(config) => {
+            let app = App::build(config).await?;
+            tracing::info!(
+                "coproof serving on http://{} (database: {}, mail: {})",
+                app.local_addr(),
+                app.state().store.backend().name(),
+                app.state().config.smtp_url.as_deref().map_or_else(
+                    || format!(".eml files in {}", app.state().config.mail_dir().display()),
+                    app::redact
+                ),
+            );
+            app.run_until(app::shutdown_signal()).await
+        }
+        Command::Migrate(database) => {
+            let store = open(&database).await?;
+            store.close().await;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Account(AccountCommand::Create {
+            database,
+            name,
+            email,
+            user_name,
+            password,
+            language,
+        }) => {
+            let account_name = parse_name("account name", &name)?;
+            let owner = NewUser {
+                email: EmailAddress::parse(&email)?,
+                name: parse_name("name", &user_name)?,
+                profile: Profile::BillingAdmin,
+                language: Language::parse(&language)
+                    .ok_or_else(|| anyhow::anyhow!("language must be en or ko"))?,
+                password_hash: {
+                    check_password(&password)?;
+                    Some(Hasher::new(1).hash(&password).await?)
+                },
+            };
+            let store = open(&database).await?;
+            let (account, user) = accounts::sign_up(&store, &account_name, &owner).await?;
+            println!(
+                "created account {} ({}) with billing admin {}",
+                account.name, account.id, user.email
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::SetPassword {
+            database,
+            email,
+            password,
+        }) => {
+            check_password(&password)?;
+            let email = EmailAddress::parse(&email)?;
+            let hash = Hasher::new(1).hash(&password).await?;
+            let store = open(&database).await?;
+            let user = users::find_by_email(&store, &email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user has the address {email}"))?;
+            let mut tx = store.begin().await?;
+            users::set_password_hash(&mut tx, &user.id, &hash).await?;
+            tx.commit().await?;
+            println!("password set for {email}; its sessions were ended");
+            Ok(())
+        }
+    }
+}
+
+async fn open(database: &Database) -> anyhow::Result<Store> {
+    if let Some(parent) = database.data_dir.to_str() {
+        std::fs::create_dir_all(parent)?;
+    }
+    Ok(Store::open(&StoreOptions::new(database.url())).await?)
+}

@@ -1,0 +1,16 @@
+//! What every request handler shares.
+
+use crate::config::Config;
+use crate::password::Hasher;
+use coproof_store::Store;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub hasher: Hasher,
+    /// Wakes the mail worker when a change queued an e-mail.
+    pub mail_wake: Arc<Notify>,
+}

@@ -1,0 +1,143 @@
+//! The append-only audit log of partner relationships: every send, accept, reject,
+//! delete and automatic resolution, with actor, views before and after, and UTC time.
+
+use crate::partners::Relationship;
+use crate::users::User;
+use crate::{col, ids, now_micros, Store, StoreResult, Tx};
+use coproof_core::partner::{Side, View, Views};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    Send,
+    Accept,
+    Reject,
+    Delete,
+    /// Another pending request between the same accounts was resolved into a partnership.
+    Resolve,
+    /// A request waiting for an address attached to the account that got a user with it.
+    Attach,
+    /// A request waiting for an address was dropped: the address joined the sender's account.
+    Drop,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Send => "send",
+            AuditAction::Accept => "accept",
+            AuditAction::Reject => "reject",
+            AuditAction::Delete => "delete",
+            AuditAction::Resolve => "resolve",
+            AuditAction::Attach => "attach",
+            AuditAction::Drop => "drop",
+        }
+    }
+}
+
+pub(crate) async fn record(
+    tx: &mut Tx,
+    action: AuditAction,
+    actor: Option<&User>,
+    rel: &Relationship,
+    before: Views,
+    after: Views,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, action, actor_user_id, actor_account_id, relationship_id, \
+         sender_account_id, recipient_account_id, sender_view_before, recipient_view_before, \
+         sender_view_after, recipient_view_after) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(ids::new_id())
+    .bind(now_micros())
+    .bind(action.as_str())
+    .bind(actor.map(|a| a.id.clone()))
+    .bind(actor.map(|a| a.account_id.clone()))
+    .bind(&rel.id)
+    .bind(&rel.sender_account_id)
+    .bind(rel.recipient_account_id.clone())
+    .bind(before.sender.as_str())
+    .bind(before.recipient.as_str())
+    .bind(after.sender.as_str())
+    .bind(after.recipient.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One audit entry as an account sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub id: String,
+    pub at: i64,
+    pub action: String,
+    /// The acting user when it belongs to the viewing account.
+    pub actor_user_id: Option<String>,
+    /// Whether the actor was the viewing account, the other account, or nobody (automatic).
+    pub actor: &'static str,
+    pub relationship_id: String,
+    pub direction: Side,
+    pub before: Views,
+    pub after: Views,
+}
+
+/// The entries that concern `account_id`, newest first, after `cursor`.
+pub async fn list(
+    store: &Store,
+    account_id: &str,
+    cursor: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<Entry>> {
+    let rows = sqlx::query(
+        "SELECT id, at, action, actor_user_id, actor_account_id, relationship_id, \
+         sender_account_id, sender_view_before, recipient_view_before, sender_view_after, \
+         recipient_view_after FROM audit_log \
+         WHERE (sender_account_id = $1 OR recipient_account_id = $1) AND id < $2 \
+         ORDER BY id DESC LIMIT $3",
+    )
+    .bind(account_id)
+    .bind(cursor.unwrap_or("zzzzzzzzzzzzzzzzzzzzzzzzzz"))
+    .bind(i64::from(limit))
+    .fetch_all(store.reader())
+    .await?;
+    let view = |row, name| -> StoreResult<View> {
+        let raw: String = col(row, name)?;
+        View::parse(&raw).ok_or_else(|| crate::StoreError::Corrupt(format!("view {raw:?}")))
+    };
+    rows.iter()
+        .map(|row| {
+            let actor_account: Option<String> = col(row, "actor_account_id")?;
+            let sender: String = col(row, "sender_account_id")?;
+            let own = actor_account.as_deref() == Some(account_id);
+            Ok(Entry {
+                id: col(row, "id")?,
+                at: col(row, "at")?,
+                action: col(row, "action")?,
+                actor_user_id: if own {
+                    col(row, "actor_user_id")?
+                } else {
+                    None
+                },
+                actor: match actor_account {
+                    None => "system",
+                    Some(_) if own => "own_account",
+                    Some(_) => "partner_account",
+                },
+                relationship_id: col(row, "relationship_id")?,
+                direction: if sender == account_id {
+                    Side::Sender
+                } else {
+                    Side::Recipient
+                },
+                before: Views::new(
+                    view(row, "sender_view_before")?,
+                    view(row, "recipient_view_before")?,
+                ),
+                after: Views::new(
+                    view(row, "sender_view_after")?,
+                    view(row, "recipient_view_after")?,
+                ),
+            })
+        })
+        .collect()
+}

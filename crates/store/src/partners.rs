@@ -1,0 +1,621 @@
+//! Partner relationships in the database: sending, accepting, rejecting and deleting
+//! requests, each in one transaction that applies `coproof_core::partner`.
+//!
+//! Lock order, the same in every transaction so that concurrent ones never deadlock:
+//! the sending account's row, then the `account_pairs` row of the two accounts, then the
+//! relationship rows. On SQLite the single writer connection serializes everything.
+
+use crate::accounts::Account;
+use crate::audit::{self, AuditAction};
+use crate::outbox::{self, Mail, MailKind};
+use crate::users::User;
+use crate::{col, ids, now_micros, Backend, Store, StoreError, StoreResult, Tx};
+use coproof_core::partner::{self, Action, Effect, SendFacts, Side, View, Views};
+use coproof_core::{EmailAddress, Language, Refusal};
+use sqlx::any::AnyRow;
+
+/// One relationship as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relationship {
+    pub id: String,
+    pub sender_account_id: String,
+    pub sender_user_id: String,
+    pub email: String,
+    pub recipient_account_id: Option<String>,
+    pub views: Views,
+    pub accepted_once: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Who sent a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inviter {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// A relationship as one account sees it on its Partners tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub id: String,
+    pub direction: Side,
+    pub status: View,
+    pub email: String,
+    /// The other side's account; for the sender only once the request was accepted.
+    pub partner_account: Option<Account>,
+    pub invited_by: Inviter,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const REL_COLUMNS: &str = "r.id, r.sender_account_id, r.sender_user_id, r.email, \
+     r.recipient_account_id, r.sender_view, r.recipient_view, r.accepted_once, \
+     r.created_at, r.updated_at";
+
+/// The highest possible id, for "from the start" of a descending keyset.
+const ID_CEILING: &str = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
+
+fn view(raw: &str) -> StoreResult<View> {
+    View::parse(raw).ok_or_else(|| StoreError::Corrupt(format!("view {raw:?}")))
+}
+
+impl Relationship {
+    fn from_row(row: &AnyRow) -> StoreResult<Relationship> {
+        Ok(Relationship {
+            id: col(row, "id")?,
+            sender_account_id: col(row, "sender_account_id")?,
+            sender_user_id: col(row, "sender_user_id")?,
+            email: col(row, "email")?,
+            recipient_account_id: col(row, "recipient_account_id")?,
+            views: Views::new(
+                view(&col::<String>(row, "sender_view")?)?,
+                view(&col::<String>(row, "recipient_view")?)?,
+            ),
+            accepted_once: col::<i64>(row, "accepted_once")? != 0,
+            created_at: col(row, "created_at")?,
+            updated_at: col(row, "updated_at")?,
+        })
+    }
+
+    /// The side `account_id` is on, if it can see this relationship at all.
+    pub fn side_of(&self, account_id: &str) -> Option<Side> {
+        let side = if self.sender_account_id == account_id {
+            Side::Sender
+        } else if self.recipient_account_id.as_deref() == Some(account_id) {
+            Side::Recipient
+        } else {
+            return None;
+        };
+        (self.views.of(side) != View::None).then_some(side)
+    }
+}
+
+const SEEN_QUERY: &str = "SELECT r.id, r.sender_account_id, r.sender_user_id, r.email, \
+     r.recipient_account_id, r.sender_view, r.recipient_view, r.accepted_once, \
+     r.created_at, r.updated_at, su.name AS inviter_name, su.email AS inviter_email, \
+     sa.name AS sender_account_name, ra.name AS recipient_account_name \
+     FROM relationships r JOIN users su ON su.id = r.sender_user_id \
+     JOIN accounts sa ON sa.id = r.sender_account_id \
+     LEFT JOIN accounts ra ON ra.id = r.recipient_account_id";
+
+fn seen_from_row(row: &AnyRow, account_id: &str) -> StoreResult<Option<Seen>> {
+    let rel = Relationship::from_row(row)?;
+    let Some(side) = rel.side_of(account_id) else {
+        return Ok(None);
+    };
+    let partner_account = match side {
+        Side::Recipient => Some(Account {
+            id: rel.sender_account_id.clone(),
+            name: col(row, "sender_account_name")?,
+        }),
+        Side::Sender if rel.accepted_once => match &rel.recipient_account_id {
+            Some(id) => Some(Account {
+                id: id.clone(),
+                name: col(row, "recipient_account_name")?,
+            }),
+            None => None,
+        },
+        Side::Sender => None,
+    };
+    Ok(Some(Seen {
+        id: rel.id.clone(),
+        direction: side,
+        status: rel.views.of(side),
+        email: rel.email.clone(),
+        partner_account,
+        invited_by: Inviter {
+            id: rel.sender_user_id.clone(),
+            name: col(row, "inviter_name")?,
+            email: col(row, "inviter_email")?,
+        },
+        created_at: rel.created_at,
+        updated_at: rel.updated_at,
+    }))
+}
+
+/// Filters of the Partners list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<View>,
+    pub direction: Option<Side>,
+}
+
+/// The relationships `account_id` sees, newest first, after `cursor`.
+pub async fn list(
+    store: &Store,
+    account_id: &str,
+    filter: &ListFilter,
+    cursor: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<Seen>> {
+    let direction = match filter.direction {
+        None => "",
+        Some(Side::Sender) => "sent",
+        Some(Side::Recipient) => "received",
+    };
+    let status = filter.status.map(View::as_str).unwrap_or("");
+    let rows = sqlx::query(&format!(
+        "{SEEN_QUERY} WHERE r.id < $2 AND ( \
+           (r.sender_account_id = $1 AND r.sender_view <> 'none' AND $3 <> 'received' \
+            AND ($4 = '' OR r.sender_view = $4)) \
+           OR (r.recipient_account_id = $1 AND r.recipient_view <> 'none' AND $3 <> 'sent' \
+            AND ($4 = '' OR r.recipient_view = $4))) \
+         ORDER BY r.id DESC LIMIT $5"
+    ))
+    .bind(account_id)
+    .bind(cursor.unwrap_or(ID_CEILING))
+    .bind(direction)
+    .bind(status)
+    .bind(i64::from(limit))
+    .fetch_all(store.reader())
+    .await?;
+    let mut seen = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(s) = seen_from_row(row, account_id)? {
+            seen.push(s);
+        }
+    }
+    Ok(seen)
+}
+
+/// One relationship as `account_id` sees it; not found when invisible to it.
+pub async fn get(store: &Store, account_id: &str, id: &str) -> StoreResult<Seen> {
+    seen_by(store.reader(), account_id, id).await
+}
+
+async fn seen_by<'e, E>(executor: E, account_id: &str, id: &str) -> StoreResult<Seen>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(&format!("{SEEN_QUERY} WHERE r.id = $1"))
+        .bind(id)
+        .fetch_optional(executor)
+        .await?
+        .ok_or(Refusal::NotFound)?;
+    seen_from_row(&row, account_id)?.ok_or(Refusal::NotFound.into())
+}
+
+/// Sends a partner request from the actor's account to `email` (send rules 2–8).
+pub async fn send(
+    store: &Store,
+    actor: &User,
+    email: &EmailAddress,
+    limit_per_hour: u32,
+) -> StoreResult<Seen> {
+    if !actor.profile.is_admin() {
+        return Err(Refusal::Forbidden.into());
+    }
+    let sender = actor.account_id.as_str();
+    let now = now_micros();
+    let mut tx = store.begin().await?;
+    lock_account(store, &mut tx, sender).await?;
+    let owner: Option<(String, String)> =
+        sqlx::query_as("SELECT account_id, language FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let recipient = owner.as_ref().map(|(account, _)| account.clone());
+    let mut facts = SendFacts {
+        sender_is_admin: true,
+        address_is_own_user: recipient.as_deref() == Some(sender),
+        ..SendFacts::default()
+    };
+    if let Some(r) = recipient.as_deref().filter(|r| *r != sender) {
+        lock_pair(store, &mut tx, sender, r).await?;
+        facts.already_partners = are_partners(&mut tx, sender, r).await?;
+        facts.incoming_pending = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM relationships WHERE sender_account_id = $1 \
+             AND recipient_account_id = $2 AND sender_view = 'pending' \
+             AND recipient_view = 'pending'",
+        )
+        .bind(r)
+        .bind(sender)
+        .fetch_one(&mut *tx)
+        .await?
+            > 0;
+    }
+    let existing = sqlx::query(&format!(
+        "SELECT {REL_COLUMNS} FROM relationships r WHERE r.sender_account_id = $1 \
+         AND r.email = $2 AND NOT (r.sender_view = 'none' AND r.recipient_view = 'none')"
+    ))
+    .bind(sender)
+    .bind(email.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &existing {
+        facts
+            .existing_to_address
+            .push(Relationship::from_row(row)?.views);
+    }
+    let hour_ago = now - 3600 * 1_000_000;
+    let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(created_at) FROM relationships \
+         WHERE sender_account_id = $1 AND created_at > $2",
+    )
+    .bind(sender)
+    .bind(hour_ago)
+    .fetch_one(&mut *tx)
+    .await?;
+    facts.sent_last_hour = u32::try_from(count).unwrap_or(u32::MAX);
+    facts.retry_after_secs =
+        oldest.map_or(0, |t| ((t - hour_ago).max(0) as u64).div_ceil(1_000_000));
+    partner::check_send(&facts, limit_per_hour)?;
+
+    let id = ids::new_id();
+    sqlx::query(
+        "INSERT INTO relationships (id, sender_account_id, sender_user_id, email, \
+         recipient_account_id, sender_view, recipient_view, accepted_once, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', 'pending', 0, $6, $6)",
+    )
+    .bind(&id)
+    .bind(sender)
+    .bind(&actor.id)
+    .bind(email.as_str())
+    .bind(recipient.clone())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let sender_account = crate::accounts::Account {
+        id: sender.to_string(),
+        name: sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+            .bind(sender)
+            .fetch_one(&mut *tx)
+            .await?,
+    };
+    let language = owner
+        .as_ref()
+        .and_then(|(_, lang)| Language::parse(lang))
+        .unwrap_or(actor.language);
+    outbox::enqueue(
+        &mut tx,
+        &Mail {
+            kind: MailKind::PartnerInvitation,
+            recipient: email.as_str().to_string(),
+            language,
+            params: serde_json::json!({
+                "inviter_name": actor.name,
+                "inviter_email": actor.email,
+                "account_name": sender_account.name,
+                "has_account": recipient.is_some(),
+                "email": email.as_str(),
+            }),
+        },
+    )
+    .await?;
+    let rel = Relationship {
+        id: id.clone(),
+        sender_account_id: sender.to_string(),
+        sender_user_id: actor.id.clone(),
+        email: email.as_str().to_string(),
+        recipient_account_id: recipient,
+        views: Views::NEW,
+        accepted_once: false,
+        created_at: now,
+        updated_at: now,
+    };
+    audit::record(
+        &mut tx,
+        AuditAction::Send,
+        Some(actor),
+        &rel,
+        Views::new(View::None, View::None),
+        Views::NEW,
+    )
+    .await?;
+    let seen = seen_by(&mut *tx, sender, &id).await?;
+    tx.commit().await?;
+    Ok(seen)
+}
+
+/// Accept, reject or delete a relationship on behalf of the actor's account. Returns the
+/// relationship as the actor's account now sees it (`None` once gone from its tab).
+pub async fn act(
+    store: &Store,
+    actor: &User,
+    id: &str,
+    action: Action,
+) -> StoreResult<Option<Seen>> {
+    if !actor.profile.is_admin() {
+        return Err(Refusal::Forbidden.into());
+    }
+    if !ids::looks_like_id(id) {
+        return Err(Refusal::NotFound.into());
+    }
+    let mut tx = store.begin().await?;
+    let first = load(&mut tx, id, "").await?.ok_or(Refusal::NotFound)?;
+    if let Some(r) = first.recipient_account_id.as_deref() {
+        lock_pair(store, &mut tx, &first.sender_account_id, r).await?;
+    }
+    let rel = load(&mut tx, id, store.for_update())
+        .await?
+        .ok_or(Refusal::NotFound)?;
+    let side = rel.side_of(&actor.account_id).ok_or(Refusal::NotFound)?;
+    let outcome = partner::transition(rel.views, action, side, actor.profile)?;
+    let now = now_micros();
+    let accepted = outcome.views.is_partnership();
+    sqlx::query(
+        "UPDATE relationships SET sender_view = $1, recipient_view = $2, \
+         accepted_once = CASE WHEN $3 = 1 THEN 1 ELSE accepted_once END, updated_at = $4 \
+         WHERE id = $5",
+    )
+    .bind(outcome.views.sender.as_str())
+    .bind(outcome.views.recipient.as_str())
+    .bind(i64::from(accepted))
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let audit_action = match action {
+        Action::Accept => AuditAction::Accept,
+        Action::Reject => AuditAction::Reject,
+        Action::Delete => AuditAction::Delete,
+    };
+    audit::record(
+        &mut tx,
+        audit_action,
+        Some(actor),
+        &rel,
+        rel.views,
+        outcome.views,
+    )
+    .await?;
+    for effect in &outcome.effects {
+        apply(&mut tx, &rel, *effect, actor).await?;
+    }
+    let seen = if outcome.views.of(side) == View::None {
+        None
+    } else {
+        Some(seen_by(&mut *tx, &actor.account_id, id).await?)
+    };
+    tx.commit().await?;
+    Ok(seen)
+}
+
+/// Carries out one side effect of a transition, inside its transaction.
+async fn apply(tx: &mut Tx, rel: &Relationship, effect: Effect, actor: &User) -> StoreResult<()> {
+    let recipient = rel.recipient_account_id.as_deref().unwrap_or_default();
+    match effect {
+        Effect::ResolveOtherPending => {
+            resolve_pending_between(
+                tx,
+                &rel.sender_account_id,
+                recipient,
+                Some(&rel.id),
+                Some(actor),
+            )
+            .await
+        }
+        Effect::MailAccepted | Effect::MailRejected => {
+            let (email, language): (String, String) =
+                sqlx::query_as("SELECT email, language FROM users WHERE id = $1")
+                    .bind(&rel.sender_user_id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            let account_name: String =
+                sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+                    .bind(recipient)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            let kind = if effect == Effect::MailAccepted {
+                MailKind::PartnerAccepted
+            } else {
+                MailKind::PartnerRejected
+            };
+            outbox::enqueue(
+                tx,
+                &Mail {
+                    kind,
+                    recipient: email,
+                    language: Language::parse(&language).unwrap_or_default(),
+                    params: serde_json::json!({
+                        "account_name": account_name,
+                        "email": rel.email,
+                    }),
+                },
+            )
+            .await
+        }
+        // Contacts sync reads the relationships table: a partnership is active exactly
+        // while its row is (accepted, accepted), so starting and stopping need no writes
+        // beyond the views themselves.
+        Effect::StartSync | Effect::StopSync => Ok(()),
+    }
+}
+
+/// Every pending request between `a` and `b`, either direction, except `keep`, is resolved
+/// (both views become `none`), each with an audit entry.
+async fn resolve_pending_between(
+    tx: &mut Tx,
+    a: &str,
+    b: &str,
+    keep: Option<&str>,
+    actor: Option<&User>,
+) -> StoreResult<()> {
+    let rows = sqlx::query(&format!(
+        "SELECT {REL_COLUMNS} FROM relationships r WHERE r.sender_view = 'pending' \
+         AND r.recipient_view = 'pending' AND r.id <> $3 AND ( \
+         (r.sender_account_id = $1 AND r.recipient_account_id = $2) OR \
+         (r.sender_account_id = $2 AND r.recipient_account_id = $1))"
+    ))
+    .bind(a)
+    .bind(b)
+    .bind(keep.unwrap_or(""))
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in &rows {
+        let other = Relationship::from_row(row)?;
+        set_gone(tx, &other.id).await?;
+        audit::record(tx, AuditAction::Resolve, actor, &other, other.views, gone()).await?;
+    }
+    Ok(())
+}
+
+fn gone() -> Views {
+    Views::new(View::None, View::None)
+}
+
+async fn set_gone(tx: &mut Tx, id: &str) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE relationships SET sender_view = 'none', recipient_view = 'none', updated_at = $1 \
+         WHERE id = $2",
+    )
+    .bind(now_micros())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A user with `user.email` now exists: requests waiting for that address attach to the
+/// user's account. A request from that same account is dropped; one from an account that
+/// is already a partner is resolved into the partnership.
+pub(crate) async fn attach_address(store: &Store, tx: &mut Tx, user: &User) -> StoreResult<()> {
+    let rows = sqlx::query(&format!(
+        "SELECT {REL_COLUMNS} FROM relationships r WHERE r.email = $1 \
+         AND r.recipient_account_id IS NULL AND r.sender_view <> 'none' ORDER BY r.id"
+    ))
+    .bind(&user.email)
+    .fetch_all(&mut **tx)
+    .await?;
+    let waiting: Vec<Relationship> = rows
+        .iter()
+        .map(Relationship::from_row)
+        .collect::<StoreResult<_>>()?;
+    let mut senders: Vec<&str> = waiting
+        .iter()
+        .map(|r| r.sender_account_id.as_str())
+        .filter(|s| *s != user.account_id)
+        .collect();
+    senders.sort_unstable();
+    senders.dedup();
+    for sender in &senders {
+        lock_pair(store, tx, sender, &user.account_id).await?;
+    }
+    for rel in &waiting {
+        if rel.sender_account_id == user.account_id {
+            set_gone(tx, &rel.id).await?;
+            audit::record(tx, AuditAction::Drop, None, rel, rel.views, gone()).await?;
+            continue;
+        }
+        sqlx::query("UPDATE relationships SET recipient_account_id = $1 WHERE id = $2")
+            .bind(&user.account_id)
+            .bind(&rel.id)
+            .execute(&mut **tx)
+            .await?;
+        let attached = Relationship {
+            recipient_account_id: Some(user.account_id.clone()),
+            ..rel.clone()
+        };
+        if are_partners(tx, &rel.sender_account_id, &user.account_id).await? {
+            set_gone(tx, &rel.id).await?;
+            audit::record(tx, AuditAction::Resolve, None, &attached, rel.views, gone()).await?;
+        } else {
+            audit::record(
+                tx,
+                AuditAction::Attach,
+                None,
+                &attached,
+                rel.views,
+                rel.views,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn load(tx: &mut Tx, id: &str, lock: &str) -> StoreResult<Option<Relationship>> {
+    let row = sqlx::query(&format!(
+        "SELECT {REL_COLUMNS} FROM relationships r WHERE r.id = $1{lock}"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(Relationship::from_row).transpose()
+}
+
+async fn are_partners(tx: &mut Tx, a: &str, b: &str) -> StoreResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM relationships WHERE sender_view = 'accepted' \
+         AND recipient_view = 'accepted' AND ( \
+         (sender_account_id = $1 AND recipient_account_id = $2) OR \
+         (sender_account_id = $2 AND recipient_account_id = $1))",
+    )
+    .bind(a)
+    .bind(b)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Whether two accounts are active partners now.
+pub async fn partners_now(store: &Store, a: &str, b: &str) -> StoreResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM relationships WHERE sender_view = 'accepted' \
+         AND recipient_view = 'accepted' AND ( \
+         (sender_account_id = $1 AND recipient_account_id = $2) OR \
+         (sender_account_id = $2 AND recipient_account_id = $1))",
+    )
+    .bind(a)
+    .bind(b)
+    .fetch_one(store.reader())
+    .await?;
+    Ok(n > 0)
+}
+
+/// Serializes sends from one account (rate limit, rules 5 and 6).
+async fn lock_account(store: &Store, tx: &mut Tx, account_id: &str) -> StoreResult<()> {
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(account_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Serializes every change that may create or end a partnership between `a` and `b`.
+async fn lock_pair(store: &Store, tx: &mut Tx, a: &str, b: &str) -> StoreResult<()> {
+    if store.backend() != Backend::Postgres {
+        return Ok(());
+    }
+    let (first, second) = if a < b { (a, b) } else { (b, a) };
+    sqlx::query(
+        "INSERT INTO account_pairs (account_a, account_b) VALUES ($1, $2) \
+         ON CONFLICT (account_a, account_b) DO NOTHING",
+    )
+    .bind(first)
+    .bind(second)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "SELECT account_a FROM account_pairs WHERE account_a = $1 AND account_b = $2 FOR UPDATE",
+    )
+    .bind(first)
+    .bind(second)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(())
+}
