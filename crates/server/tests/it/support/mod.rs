@@ -1,0 +1,320 @@
+//! The test harness: start the app on a fresh database, talk to it over HTTP.
+
+pub mod smtp;
+
+use coproof_server::app::Running;
+use coproof_server::{App, Config};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Which database a scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server for tests, e.g. `postgres://postgres@127.0.0.1:5432`.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("COPROOF_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim_end_matches('/').to_string())
+}
+
+/// Runs each listed scenario (`async fn(Backend)`) as a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::support::postgres_server().is_none() {
+                        eprintln!("skipped: set COPROOF_TEST_POSTGRES to run the PostgreSQL scenarios");
+                        return;
+                    }
+                    super::$name($crate::support::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh database URL for one test (a new SQLite file, or a new PostgreSQL database).
+pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("test.db").display()),
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let server = postgres_server().expect("COPROOF_TEST_POSTGRES is set");
+            let name = format!(
+                "coproof_t_{}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst),
+                chrono::Utc::now().timestamp_micros() % 1_000_000_000
+            );
+            let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+                .await
+                .expect("connect to the test PostgreSQL server");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("create a test database");
+            format!("{server}/{name}")
+        }
+    }
+}
+
+/// The app under test.
+pub struct TestApp {
+    pub backend: Backend,
+    pub config: Config,
+    pub base: String,
+    running: Option<Running>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> TestApp {
+        TestApp::start_with(backend, |_| {}).await
+    }
+
+    /// Starts with a configuration changed by `adjust` (data dir and database are fresh).
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::with_data_dir(dir.path());
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.database_url = Some(fresh_database(backend, dir.path()).await);
+        config.db_connections = 8;
+        adjust(&mut config);
+        let running = App::build(config.clone())
+            .await
+            .expect("app builds")
+            .spawn();
+        TestApp {
+            backend,
+            base: format!("http://{}", running.addr),
+            config,
+            running: Some(running),
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server and starts it again on the same data (the port changes).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let mut config = self.config.clone();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        let running = App::build(config).await.expect("app rebuilds").spawn();
+        self.base = format!("http://{}", running.addr);
+        self.running = Some(running);
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("clean stop");
+        }
+    }
+
+    pub fn state(&self) -> &coproof_server::state::AppState {
+        &self.running.as_ref().expect("running").state
+    }
+
+    /// A client with no credentials.
+    pub fn anonymous(&self) -> Client {
+        Client::new(&self.base, None)
+    }
+
+    /// Signs up a new account; the client is its billing admin.
+    pub async fn signup(&self, account_name: &str, email: &str) -> Client {
+        self.signup_in(account_name, email, "en").await
+    }
+
+    pub async fn signup_in(&self, account_name: &str, email: &str, language: &str) -> Client {
+        let (status, body) = self
+            .anonymous()
+            .post(
+                "/api/v1/signup",
+                json!({"account_name": account_name, "name": format!("Admin of {account_name}"),
+                       "email": email, "password": "correct horse", "language": language}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "sign-up failed: {body}");
+        Client::signed_in(&self.base, &body)
+    }
+
+    /// `admin` adds a user with a password and the given profile, and logs it in.
+    pub async fn add_user(&self, admin: &Client, email: &str, profile: &str) -> Client {
+        let (status, body) = admin
+            .post(
+                "/api/v1/users",
+                json!({"email": email, "name": format!("User {email}"), "profile": profile,
+                       "password": "correct horse"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "adding a user failed: {body}");
+        self.login(email, "correct horse").await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Client {
+        let (status, body) = self
+            .anonymous()
+            .post(
+                "/api/v1/login",
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "log-in failed: {body}");
+        Client::signed_in(&self.base, &body)
+    }
+
+    /// The `.eml` files written so far (when no SMTP server is configured).
+    pub fn mail_files(&self) -> Vec<String> {
+        let mut found: Vec<_> = std::fs::read_dir(self.config.mail_dir())
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        found
+    }
+
+    /// Waits until the outbox is empty (every queued message delivered), up to `secs`.
+    pub async fn mail_delivered(&self, secs: u64) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while std::time::Instant::now() < deadline {
+            if coproof_store::outbox::depth(&self.state().store)
+                .await
+                .unwrap_or(1)
+                == 0
+            {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    }
+}
+
+/// An HTTP client, signed in or not.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    pub token: Option<String>,
+    /// `user` and `account` of the sign-in answer.
+    pub user: Value,
+    pub account: Value,
+}
+
+impl Client {
+    pub fn new(base: &str, token: Option<String>) -> Client {
+        Client {
+            base: base.to_string(),
+            http: reqwest::Client::new(),
+            token,
+            user: Value::Null,
+            account: Value::Null,
+        }
+    }
+
+    fn signed_in(base: &str, session: &Value) -> Client {
+        let mut client = Client::new(base, session["token"].as_str().map(str::to_string));
+        client.user = session["user"].clone();
+        client.account = session["account"].clone();
+        client
+    }
+
+    pub fn user_id(&self) -> String {
+        self.user["id"].as_str().unwrap_or_default().to_string()
+    }
+
+    pub fn account_id(&self) -> String {
+        self.account["id"].as_str().unwrap_or_default().to_string()
+    }
+
+    pub fn email(&self) -> String {
+        self.user["email"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// Sends a request; the answer's status and JSON body (`Null` when not JSON).
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let response = req.send().await.expect("request reaches the server");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A raw request: the body as given, with or without a content type.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+        content_type: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .body(body);
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let response = req.send().await.expect("request reaches the server");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.request(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.request(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.request(Method::DELETE, path, None).await
+    }
+}
+
+/// The error code of an error body.
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<no error code>")
+}
