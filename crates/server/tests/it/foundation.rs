@@ -252,6 +252,19 @@ async fn bad_tokens_are_unauthenticated(backend: Backend) {
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     refused((status, body), StatusCode::UNAUTHORIZED, "unauthenticated");
+    // An API token is not a web session, and a garbage cookie signs nobody in.
+    for cookie in [
+        format!("coproof_session={token}"),
+        "coproof_session=".to_string(),
+        "coproof_session=%00; other=1".to_string(),
+        format!("coproof_session={}", "0".repeat(64)),
+        "=; ;;==".to_string(),
+    ] {
+        let response = http.get(&me).header("cookie", cookie).send().await.unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        refused((status, body), StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
     // The scheme is case-insensitive; the right token works.
     let response = http
         .get(&me)
@@ -1177,7 +1190,110 @@ fn tokio_stream_from(
     futures::stream::poll_fn(move |cx| receive.poll_recv(cx))
 }
 
+/// Racing sign-ups with one address: one account, the others `email_taken`, never a 500.
+async fn racing_signups_make_one_account(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let attempts = (0..6).map(|i| {
+        let anon = app.anonymous();
+        let email = if i % 2 == 0 {
+            "ann@agency.example"
+        } else {
+            " ANN@agency.example"
+        };
+        async move { anon.post("/api/v1/signup", signup_body(email)).await }
+    });
+    let answers = futures::future::join_all(attempts).await;
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "{answers:?}");
+    for (status, body) in answers
+        .into_iter()
+        .filter(|(s, _)| *s != StatusCode::CREATED)
+    {
+        refused((status, body), StatusCode::CONFLICT, "email_taken");
+    }
+}
+
+/// Two admins stepping down at the same moment: one of them stays admin.
+async fn racing_admins_keep_one(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    for round in 0..6 {
+        let ann = app
+            .signup("Agency", &format!("ann{round}@agency.example"))
+            .await;
+        let adam = app
+            .add_user(&ann, &format!("adam{round}@agency.example"), "admin")
+            .await;
+        let (deactivate_ann, deactivate_adam) = if round % 2 == 0 {
+            (json!({"profile": "manager"}), json!({"profile": "visitor"}))
+        } else {
+            (json!({"active": false}), json!({"active": false}))
+        };
+        let ann_path = format!("/api/v1/users/{}", ann.user_id());
+        let adam_path = format!("/api/v1/users/{}", adam.user_id());
+        let ((s1, b1), (s2, b2)) = tokio::join!(
+            ann.patch(&ann_path, deactivate_ann),
+            adam.patch(&adam_path, deactivate_adam),
+        );
+        let ok = [s1, s2].iter().filter(|s| **s == StatusCode::OK).count();
+        assert_eq!(ok, 1, "round {round}: {s1} {b1} / {s2} {b2}");
+        for (status, body) in [(s1, b1), (s2, b2)] {
+            if status != StatusCode::OK {
+                refused((status, body), StatusCode::CONFLICT, "last_admin");
+            }
+        }
+        // Exactly one active admin is left.
+        let admin = if s1 == StatusCode::OK { &adam } else { &ann };
+        let (_, list) = admin.get("/api/v1/users").await;
+        let admins = list["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| {
+                u["active"] == true && (u["profile"] == "admin" || u["profile"] == "billing_admin")
+            })
+            .count();
+        assert_eq!(admins, 1, "round {round}: {list}");
+    }
+}
+
+/// A refusal that says when to come back carries `Retry-After`.
+async fn rate_limits_say_when_to_retry(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| c.invite_limit_per_hour = 1).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let (status, body) = ann
+        .post("/api/v1/partners", json!({"email": "kim@client.example"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/partners", app.base))
+        .bearer_auth(ann.token.clone().unwrap())
+        .json(&json!({"email": "lee@client.example"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After header in seconds");
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    let body: Value = response.json().await.unwrap();
+    refused(
+        (StatusCode::TOO_MANY_REQUESTS, body),
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    );
+}
+
 on_both_backends!(
+    racing_signups_make_one_account,
+    racing_admins_keep_one,
+    rate_limits_say_when_to_retry,
     signup_login_me_logout,
     signup_refusals,
     signup_can_be_turned_off,
