@@ -109,8 +109,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
 }
 
 async fn open(database: &Database) -> anyhow::Result<Store> {
-    if let Some(parent) = database.data_dir.to_str() {
-        std::fs::create_dir_all(parent)?;
+    // The data folder holds the default SQLite file; with a URL given, it is not needed.
+    if database.database_url.is_none() {
+        std::fs::create_dir_all(&database.data_dir)?;
     }
     Ok(Store::open(&StoreOptions::new(database.url())).await?)
 }

@@ -196,6 +196,15 @@ pub async fn update(
         return Err(Refusal::Forbidden.into());
     }
     let mut tx = store.begin().await?;
+    // Changes to one account's users take turns (PostgreSQL): two admins stepping down at
+    // once must not both see the other as the admin who stays.
+    sqlx::query(&format!(
+        "SELECT id FROM accounts WHERE id = $1{}",
+        store.for_update()
+    ))
+    .bind(&actor.account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
     let row = sqlx::query(&format!(
         "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.account_id = $2{}",
         store.for_update()

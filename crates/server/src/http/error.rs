@@ -99,11 +99,14 @@ impl From<StoreError> for ApiError {
             StoreError::Refused(refusal) => refusal.into(),
             other if other.is_pool_timeout() => {
                 tracing::warn!("database pool timed out");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "The server is busy; try again shortly.",
-                )
+                ApiError {
+                    retry_after_secs: Some(1),
+                    ..ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "The server is busy; try again shortly.",
+                    )
+                }
             }
             other => {
                 tracing::error!(error = %other, "store error");

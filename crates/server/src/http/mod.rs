@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod dto;
+pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.json_limit))
+        .layer(axum::middleware::from_fn(envelope::wrap_plain_errors))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
