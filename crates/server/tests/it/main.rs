@@ -5,3 +5,6 @@
 mod support;
 
 mod foundation;
+mod partner_model;
+mod partner_races;
+mod partners;
