@@ -5,6 +5,7 @@
 mod support;
 
 mod foundation;
+mod partner_mail;
 mod partner_model;
 mod partner_races;
 mod partners;

@@ -14,9 +14,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Requests one account may send per hour in this test (small, so the limit is reached).
 const LIMIT: u32 = 12;
@@ -57,9 +57,11 @@ enum Op {
         style: Style,
     },
     /// `side`: 0–1 the sender's account, 2–3 the recipient's, 4 the account `other`.
-    /// `rel` indexes the relationships created so far; `None` is an id that never existed.
+    /// `rel` indexes the relationships created so far (those still visible to someone when
+    /// `live`); `None` is an id that never existed.
     Act {
         rel: Option<usize>,
+        live: bool,
         side: u8,
         other: usize,
         who: Who,
@@ -101,8 +103,22 @@ fn op() -> impl Strategy<Value = Op> {
         36 => (0..8usize, who(), prop::option::weighted(0.97, 0..64usize), style).prop_map(
             |(account, who, to, style)| Op::Send { account, who, to, style }
         ),
-        50 => (prop::option::weighted(0.97, 0..1000usize), 0..5u8, 0..8usize, who(), action)
-            .prop_map(|(rel, side, other, who, action)| Op::Act { rel, side, other, who, action }),
+        50 => (
+            prop::option::weighted(0.97, 0..1000usize),
+            prop::bool::weighted(0.8),
+            0..5u8,
+            0..8usize,
+            who(),
+            action
+        )
+            .prop_map(|(rel, live, side, other, who, action)| Op::Act {
+                rel,
+                live,
+                side,
+                other,
+                who,
+                action
+            }),
         9 => (0..8usize, who(), 0..POOL, 0..PROFILES.len()).prop_map(
             |(account, who, address, profile)| Op::AddUser { account, who, address, profile }
         ),
@@ -364,6 +380,9 @@ macro_rules! check {
     };
 }
 
+/// How often each kind of operation got each answer, over the whole run.
+static OUTCOMES: Mutex<BTreeMap<String, usize>> = Mutex::new(BTreeMap::new());
+
 fn expect_status(
     step: usize,
     op: &Op,
@@ -371,6 +390,19 @@ fn expect_status(
     body: &Value,
     want: Result<u16, Refused>,
 ) -> Result<(), TestCaseError> {
+    let kind = match op {
+        Op::Send { .. } => "send".to_string(),
+        Op::Act { action, .. } => format!("{action:?}").to_lowercase(),
+        Op::AddUser { .. } => "add-user".to_string(),
+        Op::SignUp { .. } => "sign-up".to_string(),
+    };
+    let key = match want {
+        Ok(status) => format!("{kind} {status}"),
+        Err((status, code)) => format!("{kind} {status} {code}"),
+    };
+    if let Ok(mut outcomes) = OUTCOMES.lock() {
+        *outcomes.entry(key).or_default() += 1;
+    }
     match want {
         Ok(status) => check!(
             got.as_u16() == status,
@@ -511,12 +543,20 @@ async fn run_case(app: &TestApp, ops: &[Op]) -> Result<(), TestCaseError> {
             }
             Op::Act {
                 rel,
+                live,
                 side,
                 other,
                 who,
                 action,
             } => {
-                let index = rel.filter(|_| !m.rels.is_empty()).map(|i| i % m.rels.len());
+                let visible: Vec<usize> = (0..m.rels.len())
+                    .filter(|i| (m.rels[*i].s, m.rels[*i].r) != (V::None, V::None))
+                    .collect();
+                let index = match rel {
+                    Some(i) if live && !visible.is_empty() => Some(visible[i % visible.len()]),
+                    Some(i) if !m.rels.is_empty() => Some(i % m.rels.len()),
+                    _ => None,
+                };
                 let account = match index.map(|i| &m.rels[i]) {
                     Some(r) if side <= 1 => r.sender,
                     Some(r) if side <= 3 => r.recipient.unwrap_or(r.sender),
@@ -679,7 +719,7 @@ async fn partners_follow_the_model(backend: Backend) {
             cases,
             failure_persistence: None,
             max_shrink_iters: 200,
-            max_shrink_time: 120_000,
+            max_shrink_time: 90_000,
             ..Config::default()
         };
         let mut runner =
@@ -698,12 +738,26 @@ async fn partners_follow_the_model(backend: Backend) {
         (Ok(()), total) => {
             assert!(total >= steps, "ran only {total} steps");
             eprintln!("partner model on {backend:?}: {total} steps passed");
+            if let Ok(outcomes) = OUTCOMES.lock() {
+                for (outcome, n) in outcomes.iter() {
+                    eprintln!("  {n:>6}  {outcome}");
+                }
+            }
         }
-        (Err(TestError::Fail(reason, ops)), _) => panic!(
-            "the app differs from the model (COPROOF_MODEL_SEED={seed}): {reason}\n\
-             minimal failing sequence ({} ops):\n{ops:#?}",
-            ops.len()
-        ),
+        (Err(TestError::Fail(reason, ops)), _) => {
+            let listed: Vec<String> = ops
+                .iter()
+                .enumerate()
+                .map(|(i, op)| format!("  step {i}: {op:?}"))
+                .collect();
+            panic!(
+                "the app differs from the model (COPROOF_MODEL_SEED={seed}): {reason}\n\
+                 smallest failing sequence found ({} ops; a case stops at its first failing \
+                 step):\n{}",
+                ops.len(),
+                listed.join("\n")
+            )
+        }
         (Err(e), _) => panic!("model run aborted (COPROOF_MODEL_SEED={seed}): {e}"),
     }
 }
