@@ -1106,6 +1106,8 @@ async fn service_routes(backend: Backend) {
         ("/metrics", &["get"]),
         ("/api/v1/openapi.json", &["get"]),
         ("/api/docs", &["get"]),
+        ("/api/docs.js", &["get"]),
+        ("/api/docs.css", &["get"]),
     ];
     for (path, methods) in expected {
         let item = paths
