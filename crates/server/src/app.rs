@@ -11,6 +11,7 @@ use coproof_store::{Store, StoreOptions};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
@@ -57,7 +58,8 @@ impl App {
     }
 
     /// Serves until `shutdown` completes; then stops accepting, lets in-flight requests
-    /// finish and stops the mail worker after its current message.
+    /// finish (for up to `shutdown_grace_secs`) and stops the mail worker after its
+    /// current message.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -65,12 +67,28 @@ impl App {
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = MailWorker::new(self.state.clone()).spawn(stop_rx);
         let router = http::router(self.state.clone());
-        axum::serve(
+        let (told_tx, told_rx) = tokio::sync::oneshot::channel::<()>();
+        let serving = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = told_tx.send(());
+        });
+        let grace = Duration::from_secs(self.state.config.shutdown_grace_secs);
+        let grace_over = async move {
+            if told_rx.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            served = serving => served?,
+            () = grace_over => {
+                tracing::warn!("requests still in flight after {grace:?}; stopping anyway");
+            }
+        }
         let _ = stop_tx.send(true);
         let _ = worker.await;
         self.state.store.close().await;

@@ -58,6 +58,11 @@ pub struct Config {
     #[arg(long, env = "COPROOF_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
 
+    /// On SIGINT/SIGTERM, how long requests in flight may take to finish, in seconds,
+    /// before the server stops anyway.
+    #[arg(long, env = "COPROOF_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
+
     /// Longest wait between two delivery attempts of one e-mail, in seconds.
     #[arg(long, env = "COPROOF_MAIL_RETRY_MAX_SECS", default_value_t = 300)]
     pub mail_retry_max_secs: u64,

@@ -56,8 +56,6 @@ fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn router(state: AppState) -> Router {
     let (router, _) = split();
     router
-        .route("/api/docs.js", axum::routing::get(service::api_docs_script))
-        .route("/api/docs.css", axum::routing::get(service::api_docs_style))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

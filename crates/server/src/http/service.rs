@@ -15,6 +15,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics))
         .routes(routes!(openapi_json))
         .routes(routes!(api_docs_page))
+        .routes(routes!(api_docs_script))
+        .routes(routes!(api_docs_style))
 }
 
 /// This document: the OpenAPI 3 description of every route.
@@ -74,6 +76,9 @@ pub async fn api_docs_page() -> Response {
         .into_response()
 }
 
+/// The script of the interactive API page.
+#[utoipa::path(get, path = "/api/docs.js", tag = "service",
+    responses((status = 200, content_type = "text/javascript", body = String)))]
 pub async fn api_docs_script() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
@@ -82,6 +87,9 @@ pub async fn api_docs_script() -> Response {
         .into_response()
 }
 
+/// The style sheet of the interactive API page.
+#[utoipa::path(get, path = "/api/docs.css", tag = "service",
+    responses((status = 200, content_type = "text/css", body = String)))]
 pub async fn api_docs_style() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],

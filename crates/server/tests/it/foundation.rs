@@ -1106,6 +1106,8 @@ async fn service_routes(backend: Backend) {
         ("/metrics", &["get"]),
         ("/api/v1/openapi.json", &["get"]),
         ("/api/docs", &["get"]),
+        ("/api/docs.js", &["get"]),
+        ("/api/docs.css", &["get"]),
     ];
     for (path, methods) in expected {
         let item = paths
@@ -1181,6 +1183,28 @@ async fn shutdown_lets_requests_finish(backend: Backend) {
     // It was stored: after a restart, the user logs in.
     app.restart().await;
     app.login("ann@agency.example", "correct horse").await;
+}
+
+/// A request that stalls forever does not hold the server up past the grace period.
+async fn shutdown_gives_up_on_stalled_requests(backend: Backend) {
+    let mut app = TestApp::start_with(backend, |c| c.shutdown_grace_secs = 1).await;
+    let (send, receive) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    send.send(Ok(b"{\"email\": ".to_vec())).await.unwrap();
+    let request = reqwest::Client::new()
+        .post(format!("{}/api/v1/login", app.base))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(tokio_stream_from(receive)))
+        .send();
+    let stalled = tokio::spawn(request);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    tokio::time::timeout(std::time::Duration::from_secs(10), app.stop())
+        .await
+        .expect("the server stopped within its grace period");
+    let took = started.elapsed();
+    assert!(took >= std::time::Duration::from_millis(900), "{took:?}");
+    // (In the test process the abandoned connection lingers; `coproof serve` exits.)
+    stalled.abort();
 }
 
 /// A stream of the chunks sent on `receive`, for a request body that arrives slowly.
@@ -1310,6 +1334,7 @@ on_both_backends!(
     sqlish_text_is_just_text,
     service_routes,
     shutdown_lets_requests_finish,
+    shutdown_gives_up_on_stalled_requests,
 );
 
 /// Runs the built `coproof` binary in `dir` with a clean environment.
@@ -1469,4 +1494,86 @@ fn serve_help_documents_every_flag() {
     }
     // Nothing was started or created.
     assert!(!dir.path().join("data").exists());
+}
+
+/// `coproof serve` with no configuration: data under `./data`, sign-up and log-in work,
+/// and SIGTERM stops it cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_with_no_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = crate::support::smtp::free_port().await;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_coproof"));
+    command.arg("serve").current_dir(dir.path());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("COPROOF_") {
+            command.env_remove(name);
+        }
+    }
+    // Only the port differs from the defaults, so parallel tests do not collide.
+    command.env("COPROOF_LISTEN", port.to_string());
+    command.stdout(std::process::Stdio::null());
+    command.stderr(std::process::Stdio::null());
+    let mut child = command.spawn().expect("coproof serve starts");
+    let base = format!("http://{port}");
+    let anon = Client::new(&base, None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await {
+            if r.status() == StatusCode::OK {
+                break;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "coproof serve never got ready"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "coproof serve exited");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (status, body) = anon
+        .post("/api/v1/signup", signup_body("ann@agency.example"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = anon
+        .post(
+            "/api/v1/login",
+            json!({"email": "ann@agency.example", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ann = Client::new(&base, body["token"].as_str().map(str::to_string));
+    let (status, body) = ann
+        .post(
+            "/api/v1/users",
+            json!({"email": "bob@agency.example", "name": "Bob", "profile": "visitor"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let data = dir.path().join("data");
+    assert!(data.join("coproof.db").is_file());
+    assert!(data.join("files").is_dir());
+    // The set-password mail lands as an .eml file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::read_dir(data.join("mail")).unwrap().count() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no .eml file written");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("coproof serve did not stop on SIGTERM");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
 }

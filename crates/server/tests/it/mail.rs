@@ -236,7 +236,58 @@ async fn mail_waits_for_the_mail_server_across_a_restart(backend: Backend) {
     sink.stop();
 }
 
-on_both_backends!(mail_waits_for_the_mail_server_across_a_restart);
+/// Two servers on one database (behind a load balancer): each e-mail is sent once.
+async fn two_servers_send_each_mail_once(backend: Backend) {
+    let sink = SmtpSink::start(free_port().await).await;
+    let smtp = sink.url();
+    let first = TestApp::start_with(backend, |c| {
+        c.smtp_url = Some(smtp.clone());
+        c.mail_retry_max_secs = 1;
+    })
+    .await;
+    let database = first.config.database_url.clone();
+    let second = TestApp::start_with(backend, |c| {
+        c.smtp_url = Some(smtp.clone());
+        c.mail_retry_max_secs = 1;
+        c.database_url = database;
+    })
+    .await;
+    let ann = first.signup("Agency", "ann@agency.example").await;
+    let ann_there = second.login("ann@agency.example", "correct horse").await;
+    let count = 12;
+    let creations = (0..count).map(|i| {
+        let admin = if i % 2 == 0 { &ann } else { &ann_there };
+        async move {
+            admin
+                .post(
+                    "/api/v1/users",
+                    json!({"email": format!("user{i}@agency.example"), "name": format!("User {i}"),
+                           "profile": "visitor"}),
+                )
+                .await
+        }
+    });
+    for (status, body) in futures::future::join_all(creations).await {
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let got = sink.wait_for(count, 30).await;
+    assert_eq!(got.len(), count);
+    assert!(first.mail_delivered(10).await);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let got = sink.received();
+    let mut recipients: Vec<String> = got.iter().flat_map(|r| r.to.clone()).collect();
+    recipients.sort();
+    let before = recipients.len();
+    recipients.dedup();
+    assert_eq!(before, count, "{recipients:?}");
+    assert_eq!(recipients.len(), count, "a message was sent twice");
+    sink.stop();
+}
+
+on_both_backends!(
+    mail_waits_for_the_mail_server_across_a_restart,
+    two_servers_send_each_mail_once,
+);
 
 #[test]
 fn encoded_words_and_bodies_decode() {
