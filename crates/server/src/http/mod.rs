@@ -4,6 +4,7 @@ pub mod api;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod item_dto;
 pub mod metrics;
 pub mod service;
 
