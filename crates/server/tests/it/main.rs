@@ -4,4 +4,6 @@
 #[allow(dead_code)] // a harness: not every helper is used by every scenario yet
 mod support;
 
+mod access_matrix;
 mod foundation;
+mod sharing;
