@@ -6,4 +6,8 @@ mod support;
 
 mod access_matrix;
 mod foundation;
+mod partner_mail;
+mod partner_model;
+mod partner_races;
+mod partners;
 mod sharing;
