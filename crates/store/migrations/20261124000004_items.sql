@@ -97,5 +97,7 @@ CREATE TABLE shares (
 );
 CREATE UNIQUE INDEX shares_one_per_user ON shares (item_type, item_id, user_id);
 CREATE UNIQUE INDEX shares_one_per_account ON shares (item_type, item_id, account_id);
+-- Ids are unique across item kinds: the access rule looks shares up by item id alone.
+CREATE INDEX shares_by_item ON shares (item_id);
 CREATE INDEX shares_by_user ON shares (user_id, id);
 CREATE INDEX shares_by_account ON shares (account_id, id);

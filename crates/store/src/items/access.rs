@@ -11,6 +11,15 @@ use coproof_core::sharing::{ItemKind, ProofRole};
 use coproof_core::Refusal;
 use sqlx::AnyConnection;
 
+/// item type, item id, user, account, role.
+type ShareRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// An item the actor may act on, with what it may do.
 #[derive(Debug, Clone)]
 pub struct Authorized {
@@ -77,38 +86,28 @@ pub async fn authorize(
         }
     }
 
-    let above: Vec<&str> = chain.iter().copied().filter(|f| *f != id).collect();
+    // Shares on the item itself and on every folder above it that name the actor or its
+    // account. Ids are unique across kinds, so one index lookup per id finds them all.
+    let mut on: Vec<&str> = chain.iter().copied().filter(|f| *f != id).collect();
+    on.push(id);
     let sql = format!(
         "SELECT item_type, item_id, user_id, account_id, role FROM shares \
-         WHERE (user_id = $1 OR account_id = $2) AND ((item_type = $3 AND item_id = $4){})",
-        if above.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " OR (item_type = 'folder' AND item_id IN ({}))",
-                placeholders(5, above.len())
-            )
-        }
+         WHERE item_id IN ({}) AND (user_id = $1 OR account_id = $2)",
+        placeholders(3, on.len())
     );
-    let mut q = sqlx::query_as::<
-        _,
-        (
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ),
-    >(&sql)
-    .bind(&user.id)
-    .bind(&user.account_id)
-    .bind(kind.as_str())
-    .bind(id);
-    for folder in &above {
-        q = q.bind(*folder);
+    let mut q = sqlx::query_as::<_, ShareRow>(&sql)
+        .bind(&user.id)
+        .bind(&user.account_id);
+    for item in &on {
+        q = q.bind(*item);
     }
     let mut grants = Vec::new();
     for (item_type, item_id, to_user, to_account, role) in q.fetch_all(&mut *conn).await? {
+        let itself = item_type == kind.as_str() && item_id == id;
+        let above = item_type == ItemKind::Folder.as_str() && item_id != id;
+        if !(itself || above) {
+            continue;
+        }
         let to = match (to_user, to_account) {
             (Some(u), _) => Grantee::User(u),
             (None, Some(a)) => Grantee::Account(a),
@@ -116,7 +115,7 @@ pub async fn authorize(
         };
         grants.push(Grant {
             to,
-            inherited: !(item_type == kind.as_str() && item_id == id),
+            inherited: !itself,
             role: role.as_deref().and_then(|r| ProofRole::parse(r).ok()),
         });
     }
