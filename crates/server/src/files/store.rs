@@ -67,3 +67,44 @@ fn s3(url: &str) -> anyhow::Result<Arc<dyn ObjectStore>> {
         Arc::new(PrefixStore::new(store, prefix))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(file_store: Option<&str>) -> (Config, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::with_data_dir(dir.path());
+        config.file_store = file_store.map(str::to_string);
+        (config, dir)
+    }
+
+    #[test]
+    fn the_default_store_is_a_local_folder() {
+        let (config, _dir) = config(None);
+        let store = FileStore::open(&config).unwrap();
+        assert!(config.files_dir().is_dir());
+        assert_eq!(store.max_upload_bytes, 1024 * 1024 * 1024);
+    }
+
+    // Configuration only: no S3 service is reachable here, so nothing is sent.
+    #[test]
+    fn an_s3_url_configures_a_bucket_and_prefix() {
+        let (config, _dir) = config(Some("s3://proofs-bucket/coproof/files"));
+        let store = FileStore::open(&config).unwrap();
+        assert!(
+            store.inner.to_string().contains("coproof/files"),
+            "{}",
+            store.inner
+        );
+        let (config, _dir) = self::config(Some("s3://proofs-bucket"));
+        let store = FileStore::open(&config).unwrap();
+        assert!(
+            store.inner.to_string().contains("proofs-bucket"),
+            "{}",
+            store.inner
+        );
+        assert!(FileStore::open(&self::config(Some("s3://")).0).is_err());
+        assert!(FileStore::open(&self::config(Some("ftp://host/x")).0).is_err());
+    }
+}
