@@ -3,13 +3,16 @@
 //! Every rule of `spec/partners.md` lives here once; the store applies these functions
 //! inside its transactions and the server maps their refusals to HTTP.
 
+pub mod access;
 pub mod email;
+pub mod file_name;
 pub mod language;
 pub mod name;
 pub mod partner;
 pub mod password;
 pub mod profile;
 pub mod refusal;
+pub mod sharing;
 
 pub use email::EmailAddress;
 pub use language::Language;

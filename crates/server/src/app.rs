@@ -37,12 +37,14 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
+        let files = crate::files::FileStore::open(&config)?;
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let state = AppState {
             store,
             config: Arc::new(config),
             hasher: Hasher::new(workers),
             mail_wake: Arc::new(Notify::new()),
+            files,
         };
         Ok(App { listener, state })
     }

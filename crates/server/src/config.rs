@@ -50,6 +50,16 @@ pub struct Config {
     #[arg(long, env = "COPROOF_JSON_LIMIT", default_value_t = 1024 * 1024)]
     pub json_limit: usize,
 
+    /// Largest uploaded file, in bytes (larger uploads are refused with 413).
+    #[arg(long, env = "COPROOF_MAX_UPLOAD_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+
+    /// Where uploaded files are kept: a local folder (default `<data-dir>/files`) or an
+    /// S3-compatible bucket, `s3://bucket/prefix` (credentials, region and endpoint from the
+    /// usual `AWS_*` environment variables).
+    #[arg(long, env = "COPROOF_FILE_STORE")]
+    pub file_store: Option<String>,
+
     /// Database connections (readers on SQLite, all on PostgreSQL).
     #[arg(long, env = "COPROOF_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,

@@ -13,4 +13,6 @@ pub struct AppState {
     pub hasher: Hasher,
     /// Wakes the mail worker when a change queued an e-mail.
     pub mail_wake: Arc<Notify>,
+    /// Where uploaded files' bytes are kept.
+    pub files: crate::files::FileStore,
 }

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod audit;
 pub mod error;
 pub mod ids;
+pub mod items;
 pub mod outbox;
 pub mod partners;
 pub mod tokens;

@@ -2,6 +2,7 @@
 //! server and answers a JSON object of figures; `main` files it under its name in
 //! `results`. Add a module and a line in [`ALL`] for a new one.
 
+mod access_check;
 mod healthz;
 mod partner_cycle;
 mod partner_send;
@@ -31,5 +32,9 @@ pub const ALL: &[Measurement] = &[
     Measurement {
         name: "partner_cycle",
         run: |s, a| Box::pin(partner_cycle::run(s, a)),
+    },
+    Measurement {
+        name: "access_check",
+        run: |s, a| Box::pin(access_check::run(s, a)),
     },
 ];

@@ -5,6 +5,7 @@ pub mod dto;
 pub mod envelope;
 pub mod error;
 pub mod extract;
+pub mod item_dto;
 pub mod metrics;
 pub mod service;
 

@@ -4,9 +4,11 @@
 #[allow(dead_code)] // a harness: not every helper is used by every scenario yet
 mod support;
 
+mod access_matrix;
 mod foundation;
 mod mail;
 mod partner_mail;
 mod partner_model;
 mod partner_races;
 mod partners;
+mod sharing;

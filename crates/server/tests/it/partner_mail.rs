@@ -68,7 +68,7 @@ fn decode_header(value: &str) -> String {
                 last_was_word = true;
             }
             None => {
-                if !out.is_empty() && !(last_was_word && token.is_empty()) {
+                if !(out.is_empty() || last_was_word && token.is_empty()) {
                     out.push(' ');
                 }
                 out.push_str(token);

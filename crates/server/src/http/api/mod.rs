@@ -1,8 +1,12 @@
 //! The JSON API under `/api/v1`, one module per part of `spec/api.md`.
 
 pub mod audit;
+pub mod files;
+pub mod folders;
 pub mod partners;
+pub mod proofs;
 pub mod sessions;
+pub mod shares;
 pub mod users;
 
 use crate::state::AppState;
@@ -23,4 +27,32 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(partners::accept))
         .routes(routes!(partners::reject))
         .routes(routes!(audit::list))
+        .merge(items())
+}
+
+/// Folders, files, proofs and shares (`spec/api.md` "Folders, files, proofs, shares").
+fn items() -> OpenApiRouter<AppState> {
+    // Uploads are limited by `--max-upload-bytes` while streaming, not by the JSON limit.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(files::upload))
+        .layer(axum::extract::DefaultBodyLimit::disable());
+    OpenApiRouter::new()
+        .routes(routes!(folders::create))
+        .routes(routes!(folders::get, folders::update, folders::delete))
+        .routes(routes!(folders::list_trash, folders::empty_trash))
+        .merge(uploads)
+        .routes(routes!(files::get))
+        .routes(routes!(files::content))
+        .routes(routes!(proofs::create))
+        .routes(routes!(proofs::get))
+        .routes(routes!(proofs::content))
+        .routes(routes!(proofs::add_version))
+        .routes(routes!(proofs::decide))
+        .routes(routes!(proofs::add_comment, proofs::list_comments))
+        .routes(routes!(proofs::resolve_comment))
+        .routes(routes!(shares::share_folder, shares::folder_shares))
+        .routes(routes!(shares::share_file, shares::file_shares))
+        .routes(routes!(shares::share_proof, shares::proof_shares))
+        .routes(routes!(shares::delete))
+        .routes(routes!(shares::shared_with_me))
 }
