@@ -3,6 +3,7 @@
 //! Every rule of `spec/partners.md` lives here once; the store applies these functions
 //! inside its transactions and the server maps their refusals to HTTP.
 
+pub mod contact;
 pub mod email;
 pub mod language;
 pub mod name;

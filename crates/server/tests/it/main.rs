@@ -4,4 +4,5 @@
 #[allow(dead_code)] // a harness: not every helper is used by every scenario yet
 mod support;
 
+mod contacts;
 mod foundation;
