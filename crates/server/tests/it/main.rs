@@ -6,3 +6,7 @@ mod support;
 
 mod contacts;
 mod foundation;
+mod partner_mail;
+mod partner_model;
+mod partner_races;
+mod partners;

@@ -112,6 +112,27 @@ impl TestApp {
         }
     }
 
+    /// A second app on `other`'s database (its own data dir, port and pools), as a second
+    /// server process behind a load balancer would be.
+    pub async fn start_sharing(other: &TestApp) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = other.config.clone();
+        config.data_dir = dir.path().to_path_buf();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.database_url = Some(other.config.database_url());
+        let running = App::build(config.clone())
+            .await
+            .expect("second app builds")
+            .spawn();
+        TestApp {
+            backend: other.backend,
+            base: format!("http://{}", running.addr),
+            config,
+            running: Some(running),
+            _dir: dir,
+        }
+    }
+
     /// Stops the server and starts it again on the same data (the port changes).
     pub async fn restart(&mut self) {
         self.stop().await;
@@ -234,7 +255,16 @@ impl Client {
         }
     }
 
-    fn signed_in(base: &str, session: &Value) -> Client {
+    /// The same user, talking to another server (e.g. a second app on the same database).
+    pub fn via(&self, base: &str) -> Client {
+        Client {
+            base: base.to_string(),
+            ..self.clone()
+        }
+    }
+
+    /// A client signed in with a sign-up or log-in answer `{token, user, account}`.
+    pub fn signed_in(base: &str, session: &Value) -> Client {
         let mut client = Client::new(base, session["token"].as_str().map(str::to_string));
         client.user = session["user"].clone();
         client.account = session["account"].clone();
@@ -271,6 +301,31 @@ impl Client {
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Like [`Client::request`], with the response headers too.
+    pub async fn request_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let response = req.send().await.expect("request reaches the server");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
     }
 
     /// A raw request: the body as given, with or without a content type.

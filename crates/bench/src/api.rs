@@ -1,0 +1,90 @@
+//! A small JSON API client: one signed-in user (or none) of the server under test.
+
+use anyhow::{bail, Context};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+#[derive(Clone)]
+pub struct Api {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: Option<String>,
+}
+
+impl Api {
+    pub fn anonymous(http: &reqwest::Client, base: &str) -> Api {
+        Api {
+            http: http.clone(),
+            base: base.to_string(),
+            token: None,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(StatusCode, Value)> {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let response = req.send().await.context("request")?;
+        let status = response.status();
+        let bytes = response.bytes().await.context("response body")?;
+        Ok((
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ))
+    }
+
+    /// Calls and insists on `expected`; the answer's body.
+    pub async fn expect(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        expected: StatusCode,
+    ) -> anyhow::Result<Value> {
+        let (status, answer) = self.call(method.clone(), path, body).await?;
+        if status != expected {
+            bail!("{method} {path}: expected {expected}, got {status} {answer}");
+        }
+        Ok(answer)
+    }
+
+    /// Signs up a new account; the returned client is its billing admin.
+    pub async fn signup(&self, account_name: &str, email: &str) -> anyhow::Result<Api> {
+        let body = serde_json::json!({"account_name": account_name, "name": format!("Admin {account_name}"),
+            "email": email, "password": "bench password"});
+        let session = self
+            .expect(
+                Method::POST,
+                "/api/v1/signup",
+                Some(&body),
+                StatusCode::CREATED,
+            )
+            .await?;
+        Ok(Api {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            token: session["token"].as_str().map(str::to_string),
+        })
+    }
+
+    /// Adds a user without a password (no log-in needed for an invitee).
+    pub async fn add_user(&self, email: &str, profile: &str) -> anyhow::Result<Value> {
+        let body = serde_json::json!({"email": email, "name": format!("User {email}"), "profile": profile});
+        self.expect(
+            Method::POST,
+            "/api/v1/users",
+            Some(&body),
+            StatusCode::CREATED,
+        )
+        .await
+    }
+}

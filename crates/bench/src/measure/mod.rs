@@ -1,0 +1,35 @@
+//! The measurements, one module each. A measurement builds the data it needs, drives the
+//! server and answers a JSON object of figures; `main` files it under its name in
+//! `results`. Add a module and a line in [`ALL`] for a new one.
+
+mod healthz;
+mod partner_cycle;
+mod partner_send;
+
+use crate::server::Server;
+use crate::Args;
+use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
+
+pub type Figures<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Value>> + Send + 'a>>;
+
+pub struct Measurement {
+    pub name: &'static str,
+    pub run: for<'a> fn(&'a Server, &'a Args) -> Figures<'a>,
+}
+
+pub const ALL: &[Measurement] = &[
+    Measurement {
+        name: "healthz",
+        run: |s, a| Box::pin(healthz::run(s, a)),
+    },
+    Measurement {
+        name: "partner_send",
+        run: |s, a| Box::pin(partner_send::run(s, a)),
+    },
+    Measurement {
+        name: "partner_cycle",
+        run: |s, a| Box::pin(partner_cycle::run(s, a)),
+    },
+];
