@@ -4,6 +4,7 @@
 //! inside its transactions and the server maps their refusals to HTTP.
 
 pub mod access;
+pub mod contact;
 pub mod email;
 pub mod file_name;
 pub mod language;

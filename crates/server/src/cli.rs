@@ -26,6 +26,20 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check derived data against its sources; exits non-zero on any difference.
+    #[command(subcommand)]
+    Check(CheckCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckCommand {
+    /// Recompute every account's synced contacts from users and partnerships (and their
+    /// history) and report each difference. Run it while the server is quiet: changes
+    /// made during the check may show up as differences.
+    Contacts {
+        #[command(flatten)]
+        database: Database,
+    },
 }
 
 /// Where the database is, for the commands that only need that.

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use coproof_core::{name::parse_name, password::check_password, EmailAddress, Language, Profile};
-use coproof_server::cli::{AccountCommand, Cli, Command, Database, UserCommand};
+use coproof_server::cli::{AccountCommand, CheckCommand, Cli, Command, Database, UserCommand};
 use coproof_server::{app, password::Hasher, App};
 use coproof_store::users::NewUser;
 use coproof_store::{accounts, users, Store, StoreOptions};
@@ -104,6 +104,27 @@ async fn run(command: Command) -> anyhow::Result<()> {
             tx.commit().await?;
             println!("password set for {email}; its sessions were ended");
             Ok(())
+        }
+        Command::Check(CheckCommand::Contacts { database }) => {
+            let store = open(&database).await?;
+            let summary = coproof_store::contacts::check::check(&store).await?;
+            store.close().await;
+            for difference in &summary.differences {
+                println!("{difference}");
+            }
+            println!(
+                "checked {} accounts and {} contacts: {} differences",
+                summary.accounts,
+                summary.contacts,
+                summary.differences.len()
+            );
+            if summary.differences.is_empty() {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(
+                    "contacts differ from what users and partnerships say"
+                ))
+            }
         }
     }
 }

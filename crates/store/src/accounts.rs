@@ -1,7 +1,7 @@
 //! Accounts: one organization each. Sign-up creates an account with its first user.
 
 use crate::users::{self, NewUser, User};
-use crate::{col, ids, now_micros, partners, Store, StoreResult, Tx};
+use crate::{col, contacts, ids, now_micros, partners, Store, StoreResult, Tx};
 use coproof_core::Refusal;
 use sqlx::any::AnyRow;
 
@@ -30,6 +30,7 @@ pub async fn sign_up(
     let mut tx = store.begin().await?;
     let account = insert(&mut tx, account_name).await?;
     let user = users::insert(&mut tx, &account.id, owner).await?;
+    contacts::sync::user_added(&mut tx, &user).await?;
     partners::attach_address(store, &mut tx, &user).await?;
     tx.commit().await?;
     Ok((account, user))

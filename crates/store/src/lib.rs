@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod contacts;
 pub mod error;
 pub mod ids;
 pub mod items;

@@ -9,7 +9,7 @@ use crate::accounts::Account;
 use crate::audit::{self, AuditAction};
 use crate::outbox::{self, Mail, MailKind};
 use crate::users::User;
-use crate::{col, ids, now_micros, Backend, Store, StoreError, StoreResult, Tx};
+use crate::{col, contacts, ids, now_micros, Backend, Store, StoreError, StoreResult, Tx};
 use coproof_core::partner::{self, Action, Effect, SendFacts, Side, View, Views};
 use coproof_core::{EmailAddress, Language, Refusal};
 use sqlx::any::AnyRow;
@@ -345,6 +345,13 @@ pub async fn act(
     }
     let mut tx = store.begin().await?;
     let first = load(&mut tx, id, "").await?.ok_or(Refusal::NotFound)?;
+    contacts::sync::lock_pair(
+        store,
+        &mut tx,
+        &first.sender_account_id,
+        first.recipient_account_id.as_deref(),
+    )
+    .await?;
     if let Some(r) = first.recipient_account_id.as_deref() {
         lock_pair(store, &mut tx, &first.sender_account_id, r).await?;
     }
@@ -437,10 +444,12 @@ async fn apply(tx: &mut Tx, rel: &Relationship, effect: Effect, actor: &User) ->
             )
             .await
         }
-        // Contacts sync reads the relationships table: a partnership is active exactly
-        // while its row is (accepted, accepted), so starting and stopping need no writes
-        // beyond the views themselves.
-        Effect::StartSync | Effect::StopSync => Ok(()),
+        Effect::StartSync => {
+            contacts::sync::partnership_started(tx, &rel.sender_account_id, recipient).await
+        }
+        Effect::StopSync => {
+            contacts::sync::partnership_ended(tx, &rel.sender_account_id, recipient).await
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 
 use crate::accounts::Account;
 use crate::error::OnUnique;
-use crate::{col, ids, now_micros, outbox, partners, tokens, Store, StoreError, StoreResult, Tx};
+use crate::{
+    col, contacts, ids, now_micros, outbox, partners, tokens, Store, StoreError, StoreResult, Tx,
+};
 use coproof_core::{EmailAddress, Language, Profile, Refusal};
 use sqlx::any::AnyRow;
 
@@ -99,7 +101,9 @@ pub async fn create(store: &Store, actor: &User, new: &NewUser) -> StoreResult<U
         return Err(Refusal::Forbidden.into());
     }
     let mut tx = store.begin().await?;
+    contacts::sync::lock_account(store, &mut tx, &actor.account_id).await?;
     let user = insert(&mut tx, &actor.account_id, new).await?;
+    contacts::sync::user_added(&mut tx, &user).await?;
     if new.password_hash.is_none() {
         let secret = tokens::insert(&mut tx, &user.id, tokens::Kind::SetPassword).await?;
         let account = account_in(&mut tx, &actor.account_id).await?;
@@ -246,6 +250,7 @@ pub async fn update(
             return Err(Refusal::LastAdmin.into());
         }
     }
+    contacts::sync::user_changed(store, &mut tx, &before, &after).await?;
     sqlx::query(
         "UPDATE users SET name = $1, profile = $2, active = $3, language = $4, updated_at = $5 \
          WHERE id = $6",

@@ -1,7 +1,7 @@
 //! The JSON objects of `spec/api.md`, built from the store's types.
 
 use coproof_core::partner::{Side, View};
-use coproof_store::{accounts, partners, users};
+use coproof_store::{accounts, contacts, partners, users};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -135,5 +135,46 @@ pub fn parse_status(raw: &str) -> Option<View> {
         "accepted" => Some(View::Accepted),
         "rejected" => Some(View::Rejected),
         _ => None,
+    }
+}
+
+/// A contact: one of your users, a member of a partner account, or a guest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Contact {
+    /// For users and members, the user's id.
+    pub id: String,
+    pub user_id: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub company: Option<String>,
+    /// The contact's account (your own, or a partner's); null for guests.
+    pub account: Option<Account>,
+    /// `user`, `member` or `guest`.
+    pub kind: String,
+    /// For members: `active` while the partnership lasts, then `ended`.
+    pub partnership: Option<String>,
+    pub active: bool,
+    pub telephone: Option<String>,
+    pub mobile: Option<String>,
+}
+
+impl From<&contacts::Contact> for Contact {
+    fn from(c: &contacts::Contact) -> Contact {
+        Contact {
+            id: c.id.clone(),
+            user_id: c.user_id().map(str::to_string),
+            name: c.name.clone(),
+            email: c.email.clone(),
+            company: c.company.clone(),
+            account: c.account_id.as_ref().map(|id| Account {
+                id: id.clone(),
+                name: c.company.clone().unwrap_or_default(),
+            }),
+            kind: c.kind.as_str().to_string(),
+            partnership: c.partnership.map(|p| p.as_str().to_string()),
+            active: c.active,
+            telephone: c.telephone.clone(),
+            mobile: c.mobile.clone(),
+        }
     }
 }

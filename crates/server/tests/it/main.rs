@@ -5,6 +5,7 @@
 mod support;
 
 mod access_matrix;
+mod contacts;
 mod foundation;
 mod mail;
 mod partner_mail;

@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`, one module per part of `spec/api.md`.
 
 pub mod audit;
+pub mod contacts;
+pub mod contacts_csv;
 pub mod files;
 pub mod folders;
 pub mod partners;
@@ -27,6 +29,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(partners::accept))
         .routes(routes!(partners::reject))
         .routes(routes!(audit::list))
+        .routes(routes!(contacts::list, contacts::add))
+        .routes(routes!(contacts::delete))
+        .routes(routes!(contacts::import))
+        .routes(routes!(contacts::export))
         .merge(items())
 }
 

@@ -1,0 +1,237 @@
+//! Contacts of an account: its own users, users of partner and former partner accounts
+//! (members) and guests added by hand, one row each in `contacts`.
+//!
+//! Fan-out on write: [`sync`] keeps the rows right inside the transaction of every change
+//! to users and partnerships, so reading a page is one keyset range of one index.
+//! [`guests`] adds, imports and deletes by hand; [`check`] recomputes everything from
+//! users and partnerships and reports any difference.
+
+pub mod check;
+pub mod guests;
+pub mod sync;
+
+use crate::{col, Store, StoreError, StoreResult};
+use coproof_core::contact::{Kind, Partnership};
+use sqlx::any::AnyRow;
+
+/// One contact as its account sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// For synced contacts (users and members) the user's id; for guests their own.
+    pub id: String,
+    pub kind: Kind,
+    /// The contact's account (own or partner); `None` for guests.
+    pub account_id: Option<String>,
+    pub name: String,
+    pub email: String,
+    /// For synced contacts the name of their account.
+    pub company: Option<String>,
+    pub telephone: Option<String>,
+    pub mobile: Option<String>,
+    /// For members only.
+    pub partnership: Option<Partnership>,
+    pub active: bool,
+    /// Where the page after this contact starts.
+    pub name_key: String,
+}
+
+impl Contact {
+    /// The user behind a synced contact.
+    pub fn user_id(&self) -> Option<&str> {
+        (self.kind != Kind::Guest).then_some(self.id.as_str())
+    }
+
+    pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Contact> {
+        let kind: String = col(row, "kind")?;
+        let partnership: Option<String> = col(row, "partnership")?;
+        Ok(Contact {
+            id: col(row, "id")?,
+            kind: Kind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("kind {kind:?}")))?,
+            account_id: col(row, "account_id")?,
+            name: col(row, "name")?,
+            email: col(row, "email")?,
+            company: col(row, "company")?,
+            telephone: col(row, "telephone")?,
+            mobile: col(row, "mobile")?,
+            partnership: match partnership {
+                None => None,
+                Some(p) => Some(
+                    Partnership::parse(&p)
+                        .ok_or_else(|| StoreError::Corrupt(format!("partnership {p:?}")))?,
+                ),
+            },
+            active: col::<i64>(row, "active")? != 0,
+            name_key: col(row, "name_key")?,
+        })
+    }
+}
+
+pub(crate) const CONTACT_COLUMNS: &str = "c.id, c.kind, c.account_id, c.name, c.email, \
+     c.company, c.telephone, c.mobile, c.partnership, c.active, c.name_key";
+
+/// Where a page starts: strictly after this contact in (name key, e-mail, id) order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct After {
+    pub name_key: String,
+    pub email: String,
+    pub id: String,
+}
+
+impl After {
+    pub fn of(contact: &Contact) -> After {
+        After {
+            name_key: contact.name_key.clone(),
+            email: contact.email.clone(),
+            id: contact.id.clone(),
+        }
+    }
+}
+
+/// Filters of the Contacts page.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub kind: Option<Kind>,
+    /// A `LIKE` pattern from `coproof_core::contact::search_pattern`.
+    pub pattern: Option<String>,
+}
+
+impl Filter {
+    /// The SQL conditions after the owner, numbering placeholders from `next`.
+    fn conditions(&self, next: &mut usize) -> String {
+        let mut sql = String::new();
+        if self.kind.is_some() {
+            sql.push_str(&format!(" AND c.kind = ${next}"));
+            *next += 1;
+        }
+        if self.pattern.is_some() {
+            sql.push_str(&format!(" AND c.search LIKE ${next} ESCAPE '\\'"));
+            *next += 1;
+        }
+        sql
+    }
+
+    fn bind<'q>(
+        &'q self,
+        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        if let Some(kind) = self.kind {
+            query = query.bind(kind.as_str());
+        }
+        if let Some(pattern) = &self.pattern {
+            query = query.bind(pattern.as_str());
+        }
+        query
+    }
+}
+
+/// A page of `account_id`'s contacts ordered by name then e-mail, after `after`.
+pub async fn list(
+    store: &Store,
+    account_id: &str,
+    filter: &Filter,
+    after: Option<&After>,
+    limit: u32,
+) -> StoreResult<Vec<Contact>> {
+    let mut next = 2;
+    let mut sql = format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.owner_account_id = $1 AND c.hidden = 0"
+    );
+    sql.push_str(&filter.conditions(&mut next));
+    if after.is_some() {
+        sql.push_str(&format!(
+            " AND (c.name_key, c.email, c.id) > (${}, ${}, ${})",
+            next,
+            next + 1,
+            next + 2
+        ));
+        next += 3;
+    }
+    sql.push_str(&format!(
+        " ORDER BY c.name_key, c.email, c.id LIMIT ${next}"
+    ));
+    let mut query = filter.bind(sqlx::query(&sql).bind(account_id));
+    if let Some(a) = after {
+        query = query.bind(&a.name_key).bind(&a.email).bind(&a.id);
+    }
+    let rows = query
+        .bind(i64::from(limit))
+        .fetch_all(store.reader())
+        .await?;
+    rows.iter().map(Contact::from_row).collect()
+}
+
+/// One company on the company view: the contacts of one partner (or own) account, or the
+/// guests who gave the same company.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    pub name: Option<String>,
+    pub account_id: Option<String>,
+    pub count: i64,
+}
+
+/// Where a page of companies starts: strictly after this (company, account id).
+pub type CompanyAfter = (String, String);
+
+/// `account_id`'s contacts grouped by company (synced contacts by their account), in
+/// company order, after `after`.
+pub async fn companies(
+    store: &Store,
+    account_id: &str,
+    filter: &Filter,
+    after: Option<&CompanyAfter>,
+    limit: u32,
+) -> StoreResult<Vec<Company>> {
+    let mut next = 2;
+    let conditions = filter.conditions(&mut next);
+    let after_sql = if after.is_some() {
+        let s = format!(
+            " WHERE (g.company_key, g.account_key) > (${}, ${})",
+            next,
+            next + 1
+        );
+        next += 2;
+        s
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT g.company, g.account_id, g.n FROM ( \
+           SELECT MIN(c.company) AS company, MIN(c.account_id) AS account_id, COUNT(*) AS n, \
+             COALESCE(c.company, '') AS company_key, COALESCE(c.account_id, '') AS account_key \
+           FROM contacts c WHERE c.owner_account_id = $1 AND c.hidden = 0{conditions} \
+           GROUP BY COALESCE(c.company, ''), COALESCE(c.account_id, '')) g{after_sql} \
+         ORDER BY g.company_key, g.account_key LIMIT ${next}"
+    );
+    let mut query = filter.bind(sqlx::query(&sql).bind(account_id));
+    if let Some((company, account)) = after {
+        query = query.bind(company.as_str()).bind(account.as_str());
+    }
+    let rows = query
+        .bind(i64::from(limit))
+        .fetch_all(store.reader())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Company {
+                name: col(row, "company")?,
+                account_id: col(row, "account_id")?,
+                count: col(row, "n")?,
+            })
+        })
+        .collect()
+}
+
+/// One contact of `account_id`; others' and deleted ones are not found.
+pub async fn get(store: &Store, account_id: &str, id: &str) -> StoreResult<Contact> {
+    let row = sqlx::query(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.owner_account_id = $1 AND c.id = $2 \
+         AND c.hidden = 0"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(store.reader())
+    .await?
+    .ok_or(coproof_core::Refusal::NotFound)?;
+    Contact::from_row(&row)
+}

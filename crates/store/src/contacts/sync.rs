@@ -1,0 +1,181 @@
+//! Keeping contacts in step with users and partnerships, inside the transaction of the
+//! change, with one set-based statement per direction (no row-by-row loops):
+//!
+//! - a user is added: a `user` row in its account, and a `member` row in every account
+//!   that is an active partner now;
+//! - a user's name or active state changes: its `user` row and its `member` rows whose
+//!   partnership is active follow (ended rows are frozen);
+//! - a partnership starts: each side's users are upserted into the other's contacts,
+//!   everyone included, reviving rows of an earlier partnership (even deleted ones);
+//! - a partnership ends: that pair's member rows are marked `ended`, on both sides.
+//!
+//! On PostgreSQL these changes are serialized per account with transaction-scoped
+//! advisory locks: shared for user changes, exclusive (both accounts, in key order) for
+//! partner actions. They are always taken before any other lock of the transaction, so
+//! no lock cycle can form. On SQLite the single writer already serializes everything.
+
+use crate::users::User;
+use crate::{now_micros, Backend, Store, StoreResult, Tx};
+use coproof_core::contact::{name_key, search_text};
+
+/// A 64-bit key per account for advisory locks (FNV-1a, the same in every process).
+fn lock_key(account_id: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in b"coproof-contacts:".iter().chain(account_id.as_bytes()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
+}
+
+/// Before a user of `account_id` is added or changed: waits for partner actions of that
+/// account to finish, so the change and the partnership see each other.
+pub async fn lock_account(store: &Store, tx: &mut Tx, account_id: &str) -> StoreResult<()> {
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+            .bind(lock_key(account_id))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Before a partner action between `a` and `b` (which may start or end a partnership):
+/// waits for user changes and other partner actions of either account.
+pub async fn lock_pair(store: &Store, tx: &mut Tx, a: &str, b: Option<&str>) -> StoreResult<()> {
+    if store.backend() != Backend::Postgres {
+        return Ok(());
+    }
+    let mut keys = vec![lock_key(a)];
+    keys.extend(b.map(lock_key));
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+const INSERT_COLUMNS: &str = "owner_account_id, id, kind, account_id, name, email, company, \
+     telephone, mobile, partnership, active, hidden, name_key, search, created_at, updated_at";
+
+/// A user was added: it appears in its own account, and in every active partner's.
+pub async fn user_added(tx: &mut Tx, user: &User) -> StoreResult<()> {
+    let now = now_micros();
+    let company: String = sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+        .bind(&user.account_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO contacts ({INSERT_COLUMNS}) \
+         VALUES ($1, $2, 'user', $1, $3, $4, $5, NULL, NULL, NULL, $6, 0, $7, $8, $9, $9)"
+    ))
+    .bind(&user.account_id)
+    .bind(&user.id)
+    .bind(&user.name)
+    .bind(&user.email)
+    .bind(&company)
+    .bind(i64::from(user.active))
+    .bind(name_key(&user.name))
+    .bind(search_text(&user.name, &user.email, Some(&company)))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO contacts ({INSERT_COLUMNS}) \
+         SELECT p.owner_id, c.id, 'member', c.account_id, c.name, c.email, c.company, NULL, \
+           NULL, 'active', c.active, 0, c.name_key, c.search, $3, $3 \
+         FROM contacts c, ( \
+           SELECT r.recipient_account_id AS owner_id FROM relationships r \
+             WHERE r.sender_account_id = $1 AND r.sender_view = 'accepted' \
+             AND r.recipient_view = 'accepted' \
+           UNION \
+           SELECT r.sender_account_id FROM relationships r \
+             WHERE r.recipient_account_id = $1 AND r.sender_view = 'accepted' \
+             AND r.recipient_view = 'accepted') p \
+         WHERE c.owner_account_id = $1 AND c.id = $2"
+    ))
+    .bind(&user.account_id)
+    .bind(&user.id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A user is about to change from `before` to `after`: its name and active state follow
+/// on its own account's page and on the pages of active partners.
+pub async fn user_changed(
+    store: &Store,
+    tx: &mut Tx,
+    before: &User,
+    after: &User,
+) -> StoreResult<()> {
+    if before.name == after.name && before.active == after.active {
+        return Ok(());
+    }
+    lock_account(store, tx, &after.account_id).await?;
+    let company: String = sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+        .bind(&after.account_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE contacts SET name = $1, name_key = $2, search = $3, active = $4, updated_at = $5 \
+         WHERE id = $6 AND (kind = 'user' OR (kind = 'member' AND partnership = 'active'))",
+    )
+    .bind(&after.name)
+    .bind(name_key(&after.name))
+    .bind(search_text(&after.name, &after.email, Some(&company)))
+    .bind(i64::from(after.active))
+    .bind(now_micros())
+    .bind(&after.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A partnership between `a` and `b` starts: every user of each appears on the other's
+/// page, rows left from an earlier partnership (even deleted ones) included and revived.
+pub async fn partnership_started(tx: &mut Tx, a: &str, b: &str) -> StoreResult<()> {
+    let now = now_micros();
+    for (owner, partner) in [(a, b), (b, a)] {
+        sqlx::query(&format!(
+            "INSERT INTO contacts ({INSERT_COLUMNS}) \
+             SELECT $1, c.id, 'member', c.account_id, c.name, c.email, c.company, NULL, NULL, \
+               'active', c.active, 0, c.name_key, c.search, $3, $3 \
+             FROM contacts c WHERE c.owner_account_id = $2 AND c.kind = 'user' \
+             ON CONFLICT (owner_account_id, id) DO UPDATE SET kind = 'member', \
+               account_id = excluded.account_id, name = excluded.name, email = excluded.email, \
+               company = excluded.company, partnership = 'active', active = excluded.active, \
+               hidden = 0, name_key = excluded.name_key, search = excluded.search, \
+               updated_at = excluded.updated_at"
+        ))
+        .bind(owner)
+        .bind(partner)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The partnership between `a` and `b` ends: the members synced so far stay on both
+/// pages, marked ended, and nothing more follows.
+pub async fn partnership_ended(tx: &mut Tx, a: &str, b: &str) -> StoreResult<()> {
+    let now = now_micros();
+    for (owner, partner) in [(a, b), (b, a)] {
+        sqlx::query(
+            "UPDATE contacts SET partnership = 'ended', updated_at = $3 \
+             WHERE owner_account_id = $1 AND account_id = $2 AND kind = 'member'",
+        )
+        .bind(owner)
+        .bind(partner)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
