@@ -4,5 +4,8 @@
 #[allow(dead_code)] // a harness: not every helper is used by every scenario yet
 mod support;
 
+mod bad_input;
+mod cli;
 mod foundation;
 mod mail;
+mod service;
