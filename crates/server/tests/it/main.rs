@@ -5,6 +5,8 @@
 mod support;
 
 mod access_matrix;
+mod bad_input;
+mod cli;
 mod contacts;
 mod foundation;
 mod mail;
@@ -12,4 +14,5 @@ mod partner_mail;
 mod partner_model;
 mod partner_races;
 mod partners;
+mod service;
 mod sharing;

@@ -1,0 +1,248 @@
+//! The `coproof` binary itself: the admin commands, `serve --help`, and `serve` with no
+//! configuration stopped by SIGTERM.
+
+use crate::foundation::{refused, signup_body};
+use crate::support::{Backend, Client, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// Runs the built `coproof` binary in `dir` with a clean environment.
+fn coproof(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_coproof"));
+    command.args(args).current_dir(dir);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("COPROOF_") {
+            command.env_remove(name);
+        }
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("coproof runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_commands_set_up_an_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("install.db").display());
+    let ok = |out: &std::process::Output| {
+        assert!(
+            out.status.success(),
+            "stdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let failed = |out: &std::process::Output| {
+        assert!(!out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+
+    let out = ok(&coproof(
+        dir.path(),
+        &["migrate", "--database-url", &db],
+        &[],
+    ));
+    assert!(out.contains("migrations applied"), "{out}");
+    // Migrating again is a no-op.
+    ok(&coproof(
+        dir.path(),
+        &["migrate", "--database-url", &db],
+        &[],
+    ));
+    let create = |email: &str, password: &str| {
+        coproof(
+            dir.path(),
+            &[
+                "account",
+                "create",
+                "--database-url",
+                &db,
+                "--name",
+                "Self Hosted",
+                "--email",
+                email,
+                "--user-name",
+                "Root",
+                "--password",
+                password,
+                "--language",
+                "ko",
+            ],
+            &[],
+        )
+    };
+    let out = ok(&create(" Root@Example.org", "first password"));
+    assert!(out.contains("root@example.org"), "{out}");
+    failed(&create("root@example.org", "another password"));
+    failed(&create("second@example.org", "short"));
+    failed(&create("not an address", "long enough"));
+
+    let set = |email: &str, password: Option<&str>, env: &[(&str, &str)]| {
+        let mut args = vec![
+            "user",
+            "set-password",
+            "--database-url",
+            &db,
+            "--email",
+            email,
+        ];
+        if let Some(p) = password {
+            args.extend(["--password", p]);
+        }
+        coproof(dir.path(), &args, env)
+    };
+    ok(&set("root@example.org", Some("second password"), &[]));
+    // The password from the environment, so it stays out of the process list.
+    ok(&set(
+        "ROOT@example.org",
+        None,
+        &[("COPROOF_PASSWORD", "third password")],
+    ));
+    let err = failed(&set("nobody@example.org", Some("some password"), &[]));
+    assert!(err.contains("nobody@example.org"), "{err}");
+    failed(&set("root@example.org", Some("short"), &[]));
+    failed(&set("root@example.org", None, &[]));
+    // Nothing was created outside the given database.
+    assert!(!dir.path().join("data").exists(), "a stray ./data folder");
+
+    // The server on that database: sign-up is off, the admin logs in with the last password.
+    let app = TestApp::start_with(Backend::Sqlite, |c| {
+        c.database_url = Some(db.clone());
+        c.allow_signup = false;
+    })
+    .await;
+    refused(
+        app.anonymous()
+            .post("/api/v1/signup", signup_body("x@example.org"))
+            .await,
+        StatusCode::FORBIDDEN,
+        "signup_disabled",
+    );
+    for old in ["first password", "second password"] {
+        refused(
+            app.anonymous()
+                .post(
+                    "/api/v1/login",
+                    json!({"email": "root@example.org", "password": old}),
+                )
+                .await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        );
+    }
+    let root = app.login("root@example.org", "third password").await;
+    assert_eq!(root.user["profile"], "billing_admin");
+    assert_eq!(root.user["name"], "Root");
+    assert_eq!(root.user["language"], "ko");
+    assert_eq!(root.account["name"], "Self Hosted");
+}
+
+#[test]
+fn serve_help_documents_every_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = coproof(dir.path(), &["serve", "--help"], &[]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for (flag, env) in [
+        ("--listen", "COPROOF_LISTEN"),
+        ("--data-dir", "COPROOF_DATA_DIR"),
+        ("--database-url", "COPROOF_DATABASE_URL"),
+        ("--smtp-url", "COPROOF_SMTP_URL"),
+        ("--mail-from", "COPROOF_MAIL_FROM"),
+        ("--public-url", "COPROOF_PUBLIC_URL"),
+        ("--invite-limit-per-hour", "COPROOF_INVITE_LIMIT_PER_HOUR"),
+        ("--allow-signup", "COPROOF_ALLOW_SIGNUP"),
+    ] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+        assert!(help.contains(env), "{env} missing from:\n{help}");
+    }
+    for default in ["127.0.0.1:8080", "./data", "100"] {
+        assert!(help.contains(default), "default {default} missing:\n{help}");
+    }
+    // Nothing was started or created.
+    assert!(!dir.path().join("data").exists());
+}
+
+/// `coproof serve` with no configuration: data under `./data`, sign-up and log-in work,
+/// and SIGTERM stops it cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_with_no_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = crate::support::smtp::free_port().await;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_coproof"));
+    command.arg("serve").current_dir(dir.path());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("COPROOF_") {
+            command.env_remove(name);
+        }
+    }
+    // Only the port differs from the defaults, so parallel tests do not collide.
+    command.env("COPROOF_LISTEN", port.to_string());
+    command.stdout(std::process::Stdio::null());
+    command.stderr(std::process::Stdio::null());
+    let mut child = command.spawn().expect("coproof serve starts");
+    let base = format!("http://{port}");
+    let anon = Client::new(&base, None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await {
+            if r.status() == StatusCode::OK {
+                break;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "coproof serve never got ready"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "coproof serve exited");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (status, body) = anon
+        .post("/api/v1/signup", signup_body("ann@agency.example"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = anon
+        .post(
+            "/api/v1/login",
+            json!({"email": "ann@agency.example", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ann = Client::new(&base, body["token"].as_str().map(str::to_string));
+    let (status, body) = ann
+        .post(
+            "/api/v1/users",
+            json!({"email": "bob@agency.example", "name": "Bob", "profile": "visitor"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let data = dir.path().join("data");
+    assert!(data.join("coproof.db").is_file());
+    assert!(data.join("files").is_dir());
+    // The set-password mail lands as an .eml file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::read_dir(data.join("mail")).unwrap().count() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no .eml file written");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("coproof serve did not stop on SIGTERM");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
+}
