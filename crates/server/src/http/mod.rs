@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod service;
+pub mod web;
 
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
     router
         .route("/api/docs.js", axum::routing::get(service::api_docs_script))
         .route("/api/docs.css", axum::routing::get(service::api_docs_style))
+        .merge(web::routes())
         .route_layer(axum::middleware::from_fn(metrics::track))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
