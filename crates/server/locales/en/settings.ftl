@@ -27,6 +27,7 @@ partners-col-email = Invited address
 partners-col-sent-by = Sent by
 partners-col-sent-on = Sent on
 partners-col-status = Status
+partners-changed-on = since
 partners-col-actions = Actions
 partners-unknown-account = Shown once the request has been accepted
 partners-accept = Accept

@@ -27,6 +27,7 @@ partners-col-email = 초대한 주소
 partners-col-sent-by = 보낸 사람
 partners-col-sent-on = 보낸 날짜
 partners-col-status = 상태
+partners-changed-on = 변경:
 partners-col-actions = 작업
 partners-unknown-account = 요청이 수락되면 표시됩니다
 partners-accept = 수락

@@ -78,8 +78,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn not_found() -> ApiError {
-    Refusal::NotFound.into()
+/// JSON 404 for the API; for a browser asking for a page, the translated 404 page.
+async fn not_found(request: axum::extract::Request) -> axum::response::Response {
+    let (parts, _) = request.into_parts();
+    web::not_found_page(&parts).unwrap_or_else(|| ApiError::from(Refusal::NotFound).into_response())
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -136,6 +136,26 @@ async fn pages_have_security_headers_and_forms_need_csrf(backend: Backend) {
     assert_eq!(page.headers["referrer-policy"], "same-origin");
     assert!(page.body.contains("<meta name=\"viewport\""));
     assert!(page.body.contains("<label for=\"email\">"));
+    // A browser asking for a missing page gets the 404 page; API clients the JSON error.
+    let missing = b
+        .http
+        .get(format!("{}/no-such-page", b.base))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.headers().contains_key("content-security-policy"));
+    assert!(missing
+        .text()
+        .await
+        .unwrap()
+        .contains("Not found: it does not exist"));
+    let (status, body) = app.anonymous().get("/no-such-page").await;
+    assert_eq!(
+        (status, crate::support::code(&body)),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
     let css = b.get("/static/app.css").await;
     assert!(css.headers["content-type"]
         .to_str()

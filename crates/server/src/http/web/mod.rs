@@ -56,7 +56,12 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 async fn security_headers(req: Request, next: axum::middleware::Next) -> Response {
-    let mut response = next.run(req).await;
+    with_security_headers(next.run(req).await)
+}
+
+/// Adds the pages' security headers: CSP without inline script, no framing, same-origin
+/// referrers, and no caching of personal pages.
+pub fn with_security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -71,6 +76,35 @@ async fn security_headers(req: Request, next: axum::middleware::Next) -> Respons
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The 404 page for a browser asking for a page that does not exist (`None` for API
+/// clients, which get the JSON error).
+pub fn not_found_page(parts: &Parts) -> Option<Response> {
+    let wants_html = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if !wants_html || parts.uri.path().starts_with("/api/") {
+        return None;
+    }
+    let lang = session::cookie(parts, session::LANG_COOKIE)
+        .and_then(|l| Language::parse(&l))
+        .unwrap_or_else(|| {
+            Language::from_accept_language(
+                parts
+                    .headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default(),
+            )
+        });
+    Some(with_security_headers(error_page(
+        lang,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )))
 }
 
 async fn stylesheet() -> Response {

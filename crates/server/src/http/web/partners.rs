@@ -33,6 +33,8 @@ pub struct Row {
     pub inviter_email: String,
     pub created: String,
     pub created_iso: String,
+    /// When the status last changed, if after creation.
+    pub changed: Option<(String, String)>,
     /// A received pending request: Accept and Reject and ignore.
     pub can_answer: bool,
 }
@@ -62,6 +64,12 @@ fn row(c: &Chrome, s: &Seen) -> Row {
         inviter_email: s.invited_by.email.clone(),
         created: when(s.created_at),
         created_iso: crate::http::dto::timestamp(s.created_at),
+        changed: (s.updated_at > s.created_at).then(|| {
+            (
+                when(s.updated_at),
+                crate::http::dto::timestamp(s.updated_at),
+            )
+        }),
         can_answer: s.direction == Side::Recipient && s.status == View::Pending,
     }
 }
