@@ -496,6 +496,110 @@ async fn every_partner_refusal_is_a_translated_message(backend: Backend) {
     }
 }
 
+async fn users_tab_adds_changes_and_deactivates(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut a = Browser::new(&app, "en");
+    let home = a
+        .signup("<b>Alpha</b>", "Ann", "ann@alpha.test", "en")
+        .await;
+    assert!(
+        home.body.contains("&#60;b&#62;Alpha&#60;/b&#62;"),
+        "names are escaped: {}",
+        home.body
+    );
+    assert!(!home.body.contains("<b>Alpha</b>"));
+    a.get("/settings/account/users").await;
+    let added = a
+        .post(
+            "/settings/account/users",
+            &[
+                ("name", "Bea"),
+                ("email", "bea@alpha.test"),
+                ("profile", "admin"),
+                ("language", "ko"),
+                ("password", "correct horse"),
+            ],
+        )
+        .await;
+    assert!(added.body.contains("The user was added."));
+    let bea = user_id(&added.body, "bea@alpha.test");
+    for (email, message) in [
+        (
+            "bea@alpha.test",
+            "A user with this e-mail address already exists.",
+        ),
+        ("nope", "That is not a valid e-mail address."),
+    ] {
+        let page = a
+            .post(
+                "/settings/account/users",
+                &[("name", "X"), ("email", email), ("profile", "manager")],
+            )
+            .await;
+        assert!(page.body.contains(message), "{email}");
+    }
+    let changed = a
+        .post(
+            &format!("/settings/account/users/{bea}"),
+            &[("profile", "manager")],
+        )
+        .await;
+    assert!(changed.body.contains("The user was changed."));
+    assert!(changed.body.contains("<option value=\"manager\" selected>"));
+    // The only admin cannot deactivate itself.
+    let ann = user_id(&changed.body, "ann@alpha.test");
+    let refused = a
+        .post(
+            &format!("/settings/account/users/{ann}"),
+            &[("active", "0")],
+        )
+        .await;
+    assert!(refused
+        .body
+        .contains("The account must keep at least one active administrator."));
+    // A deactivated user cannot log in.
+    a.post(
+        &format!("/settings/account/users/{bea}"),
+        &[("active", "0")],
+    )
+    .await;
+    let mut b = Browser::new(&app, "en");
+    b.get("/login").await;
+    let failed = b
+        .post(
+            "/login",
+            &[("email", "bea@alpha.test"), ("password", "correct horse")],
+        )
+        .await;
+    assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    let page = a
+        .post(
+            &format!("/settings/account/users/{bea}"),
+            &[("active", "1")],
+        )
+        .await;
+    assert!(page.body.contains("The user was changed."));
+    let home = b
+        .post(
+            "/login",
+            &[("email", "bea@alpha.test"), ("password", "correct horse")],
+        )
+        .await;
+    assert!(
+        home.body.contains("Bea(으)로 로그인했습니다"),
+        "Bea reads Korean"
+    );
+}
+
+fn user_id(body: &str, email: &str) -> String {
+    body.split("<tr id=\"user-")
+        .skip(1)
+        .find(|row| row.contains(&format!("data-email=\"{email}\"")))
+        .and_then(|row| row.split('"').next())
+        .unwrap_or_else(|| panic!("no row for {email}"))
+        .to_string()
+}
+
 /// The id of the Partners-tab row for an invited address.
 fn rel_id(body: &str, email: &str) -> String {
     body.split("<tr id=\"rel-")
@@ -511,4 +615,5 @@ on_both_backends!(
     language_comes_from_the_browser_then_the_switch_then_the_user,
     set_password_link_works_once,
     every_partner_refusal_is_a_translated_message,
+    users_tab_adds_changes_and_deactivates,
 );
