@@ -278,16 +278,32 @@ async fn partners_walkthrough_in_two_browsers() {
     let base = format!("http://{}", running.addr);
 
     let driver = start_driver().await;
-    let a = Person {
-        c: browser(&driver, &dir.path().join("profile-a")).await,
+    let mut clients = Vec::new();
+    for name in ["profile-a", "profile-b", "profile-c"] {
+        clients.push(browser(&driver, &dir.path().join(name)).await);
+    }
+    let people = clients.clone();
+    // The walk runs in its own task so that the browsers are closed even when it fails.
+    let outcome = tokio::spawn(walkthrough(base, people)).await;
+    for client in clients {
+        let _ = client.close().await;
+    }
+    drop(driver);
+    running.stop().await.expect("server stops");
+    if let Err(failure) = outcome {
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
+
+async fn walkthrough(base: String, mut clients: Vec<Client>) {
+    let person = |c: Client, who: &'static str| Person {
+        c,
         base: base.clone(),
-        who: "alpha",
+        who,
     };
-    let b = Person {
-        c: browser(&driver, &dir.path().join("profile-b")).await,
-        base: base.clone(),
-        who: "beta",
-    };
+    let observer = person(clients.pop().expect("third browser"), "ben");
+    let b = person(clients.pop().expect("second browser"), "beta");
+    let a = person(clients.pop().expect("first browser"), "alpha");
 
     // Two organizations sign up through the page; each first user is a Billing Administrator.
     a.signup("Alpha Agency", "Ann Alpha", "ann@alpha.test")
@@ -317,11 +333,6 @@ async fn partners_walkthrough_in_two_browsers() {
     b.shot("02-users-tab").await;
 
     // A non-admin gets a clear 403 page on Settings.
-    let observer = Person {
-        c: browser(&driver, &dir.path().join("profile-c")).await,
-        base: base.clone(),
-        who: "ben",
-    };
     observer.login("ben@beta.test", "password-of-bea").await;
     observer.sees("Signed in as Ben Beta").await;
     observer.go("/settings/account/partners").await;
@@ -329,7 +340,6 @@ async fn partners_walkthrough_in_two_browsers() {
         .sees("Only an Administrator or a Billing Administrator")
         .await;
     observer.shot("03-forbidden").await;
-    observer.c.close().await.expect("close");
 
     // Alpha: Send new partner invitation > Send invitation box > Send.
     a.send_invitation("ben@beta.test").await;
@@ -489,9 +499,4 @@ async fn partners_walkthrough_in_two_browsers() {
     a.click("details.send-invitation summary").await;
     a.find("#send-invitation").await;
     a.shot("15-phone").await;
-
-    a.c.close().await.expect("close");
-    b.c.close().await.expect("close");
-    drop(driver);
-    running.stop().await.expect("server stops");
 }
