@@ -8,6 +8,7 @@
 
 use coproof_server::{App, Config};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -381,9 +382,20 @@ async fn walkthrough(base: String, mut clients: Vec<Client>) {
     assert!(a.flash_error().await.contains("your own account"));
     a.shot("07-rejection-block").await;
 
-    // Alpha invites Bob; Bea (the second admin of Beta, not the invited person) accepts,
-    // in Korean.
-    a.send_invitation("bob@beta.test").await;
+    // Alpha invites Bob, by keyboard only: Enter opens the box, Enter in the field sends.
+    // Bea (the second admin of Beta, not the invited person) accepts, in Korean.
+    a.go("/settings/account/partners").await;
+    a.find("details.send-invitation summary")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("keys");
+    a.find("details.send-invitation[open]").await;
+    a.find("#invite-email")
+        .await
+        .send_keys(&format!("bob@beta.test{}", Key::Enter))
+        .await
+        .expect("keys");
     a.sees("The partner invitation was sent.").await;
     b.go("/").await;
     b.click("form[action='/logout'] button").await;
