@@ -2,7 +2,7 @@
 
 use super::{Chrome, Visitor};
 use askama::Template;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -17,7 +17,7 @@ struct HomePage {
 pub async fn page(visitor: Visitor) -> Response {
     let signed_in = match visitor.require() {
         Ok(s) => s.clone(),
-        Err(to_login) => return to_login.into_response(),
+        Err(to_login) => return visitor.turn_away(to_login),
     };
     let c = visitor.chrome("home-title");
     let page = HomePage {

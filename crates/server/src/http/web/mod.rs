@@ -342,9 +342,26 @@ impl Visitor {
         }
     }
 
-    /// The error page of a failure.
+    /// The error page of a failure, in this visitor's page frame.
     pub fn fail(&self, error: impl Into<ApiError>) -> Response {
-        fail(self.lang, error)
+        let error = error.into();
+        self.error_page(error.status, error.code)
+    }
+
+    /// A whole page saying what went wrong, with the visitor's navigation.
+    pub fn error_page(&self, status: StatusCode, code: &str) -> Response {
+        let mut c = self.chrome("error-title");
+        c.flash = None;
+        c.error = None;
+        render_error(c, status, code)
+    }
+
+    /// The answer to a page this visitor may not see.
+    pub fn turn_away(&self, barrier: Barrier) -> Response {
+        match barrier {
+            Barrier::SignIn => barrier.into_response(),
+            Barrier::Forbidden(_) => self.error_page(StatusCode::FORBIDDEN, "forbidden"),
+        }
     }
 }
 
@@ -412,21 +429,26 @@ struct ErrorPage {
 /// A whole page saying what went wrong, in `lang`, with `status`.
 pub fn error_page(lang: Language, status: StatusCode, code: &str) -> Response {
     let t = Tr::new(lang);
-    let message = t
-        .known(&format!("error-{code}"))
-        .unwrap_or_else(|| t.get("error-generic"));
+    let c = Chrome {
+        title: t.get("error-title"),
+        t,
+        csrf: String::new(),
+        path: "/".to_string(),
+        keep_query: String::new(),
+        user: None,
+        account: None,
+        flash: None,
+        error: None,
+    };
+    render_error(c, status, code)
+}
+
+fn render_error(c: Chrome, status: StatusCode, code: &str) -> Response {
+    let message =
+        c.t.known(&format!("error-{code}"))
+            .unwrap_or_else(|| c.t.get("error-generic"));
     let page = ErrorPage {
-        c: Chrome {
-            title: t.get("error-title"),
-            t,
-            csrf: String::new(),
-            path: "/".to_string(),
-            keep_query: String::new(),
-            user: None,
-            account: None,
-            flash: None,
-            error: None,
-        },
+        c,
         status: status.as_u16(),
         message,
     };

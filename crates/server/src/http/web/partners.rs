@@ -8,7 +8,7 @@ use crate::http::extract::next_cursor;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use coproof_core::partner::{Action, Side, View};
 use coproof_core::{EmailAddress, Refusal};
 use coproof_store::ids::looks_like_id;
@@ -77,7 +77,7 @@ fn row(c: &Chrome, s: &Seen) -> Row {
 pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
     let account_id = match visitor.require_admin() {
         Ok(s) => s.user.account_id.clone(),
-        Err(refused) => return refused.into_response(),
+        Err(refused) => return visitor.turn_away(refused),
     };
     let cursor = visitor
         .query
@@ -112,7 +112,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
 pub async fn send(State(state): State<AppState>, posted: Posted) -> Response {
     let me = match posted.visitor.require_admin() {
         Ok(s) => s.user.clone(),
-        Err(refused) => return refused.into_response(),
+        Err(refused) => return posted.visitor.turn_away(refused),
     };
     let raw = posted.field("email");
     let sent = match EmailAddress::parse(raw) {
@@ -149,7 +149,7 @@ pub async fn act(
 ) -> Response {
     let me = match posted.visitor.require_admin() {
         Ok(s) => s.user.clone(),
-        Err(refused) => return refused.into_response(),
+        Err(refused) => return posted.visitor.turn_away(refused),
     };
     let (action, done) = match action.as_str() {
         "accept" => (Action::Accept, "accepted"),

@@ -7,7 +7,7 @@ use crate::http::extract::next_cursor;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use coproof_core::{name::parse_name, password::check_password, EmailAddress, Language, Profile};
 use coproof_store::ids::looks_like_id;
 use coproof_store::users::{self, NewUser, UserChange};
@@ -19,7 +19,7 @@ const LIMIT: u32 = 100;
 pub async fn settings(visitor: Visitor) -> Response {
     match visitor.require_admin() {
         Ok(_) => visitor.redirect(PAGE),
-        Err(refused) => refused.into_response(),
+        Err(refused) => visitor.turn_away(refused),
     }
 }
 
@@ -49,7 +49,7 @@ struct UsersPage {
 pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
     let me = match visitor.require_admin() {
         Ok(s) => s.user.clone(),
-        Err(refused) => return refused.into_response(),
+        Err(refused) => return visitor.turn_away(refused),
     };
     let cursor = visitor
         .query
@@ -120,7 +120,7 @@ async fn create(state: &AppState, posted: &Posted) -> Result<(), ApiError> {
 
 pub async fn add(State(state): State<AppState>, posted: Posted) -> Response {
     if let Err(refused) = posted.visitor.require_admin() {
-        return refused.into_response();
+        return posted.visitor.turn_away(refused);
     }
     let to = match create(&state, &posted).await {
         Ok(()) => with_code(PAGE, "ok", "user_added"),
@@ -136,7 +136,7 @@ pub async fn change(
 ) -> Response {
     let me = match posted.visitor.require_admin() {
         Ok(s) => s.user.clone(),
-        Err(refused) => return refused.into_response(),
+        Err(refused) => return posted.visitor.turn_away(refused),
     };
     if !looks_like_id(&id) {
         return posted.visitor.fail(coproof_core::Refusal::NotFound);
