@@ -8,6 +8,7 @@ pub mod extract;
 pub mod item_dto;
 pub mod metrics;
 pub mod service;
+pub mod web;
 
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -57,6 +58,7 @@ fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn router(state: AppState) -> Router {
     let (router, _) = split();
     router
+        .merge(web::routes())
         .route_layer(axum::middleware::from_fn(metrics::track))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -77,8 +79,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn not_found() -> ApiError {
-    Refusal::NotFound.into()
+/// JSON 404 for the API; for a browser asking for a page, the translated 404 page.
+async fn not_found(request: axum::extract::Request) -> axum::response::Response {
+    let (parts, _) = request.into_parts();
+    web::not_found_page(&parts).unwrap_or_else(|| ApiError::from(Refusal::NotFound).into_response())
 }
 
 async fn method_not_allowed() -> ApiError {

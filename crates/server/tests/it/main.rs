@@ -16,3 +16,4 @@ mod partner_races;
 mod partners;
 mod service;
 mod sharing;
+mod web;

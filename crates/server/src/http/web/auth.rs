@@ -1,0 +1,213 @@
+//! Sign-up, log-in, log-out and the set-password page of the e-mailed link.
+
+use super::session;
+use super::{Chrome, Posted, Visitor};
+use crate::http::api::sessions::check_credentials;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use coproof_core::{name::parse_name, password::check_password, EmailAddress, Language, Profile};
+use coproof_store::tokens::{self, Kind};
+use coproof_store::users::NewUser;
+use coproof_store::{accounts, users};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    email: String,
+}
+
+pub async fn login_page(visitor: Visitor) -> Response {
+    if visitor.signed_in.is_some() {
+        return visitor.redirect("/");
+    }
+    let page = LoginPage {
+        c: visitor.chrome("login-title"),
+        email: String::new(),
+    };
+    visitor.render(&page)
+}
+
+pub async fn login(State(state): State<AppState>, posted: Posted) -> Response {
+    let email = posted.field("email").to_string();
+    let result = check_credentials(&state, &email, posted.field("password")).await;
+    let mut visitor = posted.visitor;
+    match result {
+        Ok((user, _)) => match tokens::issue(&state.store, &user.id, Kind::Session).await {
+            Ok(secret) => {
+                visitor.add_cookie(session::session_cookie(&secret, visitor.secure()));
+                visitor.redirect("/")
+            }
+            Err(e) => visitor.fail(e),
+        },
+        Err(error) => {
+            let mut c = visitor.chrome("login-title");
+            c.error = Some(message(&c, &error));
+            let page = LoginPage { c, email };
+            let status = error.status;
+            let html = page.render();
+            visitor.page(status, html)
+        }
+    }
+}
+
+/// The translated sentence of a refusal.
+fn message(c: &Chrome, error: &ApiError) -> String {
+    c.t.known(&format!("error-{}", error.code))
+        .unwrap_or_else(|| c.t.get("error-generic"))
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    c: Chrome,
+    open: bool,
+    account_name: String,
+    name: String,
+    email: String,
+}
+
+pub async fn signup_page(State(state): State<AppState>, visitor: Visitor) -> Response {
+    if visitor.signed_in.is_some() {
+        return visitor.redirect("/");
+    }
+    let mut c = visitor.chrome("signup-title");
+    if !state.config.allow_signup {
+        c.error = c.t.known("error-signup_disabled");
+    }
+    let page = SignupPage {
+        c,
+        open: state.config.allow_signup,
+        account_name: String::new(),
+        name: String::new(),
+        email: visitor.query.get("email").cloned().unwrap_or_default(),
+    };
+    visitor.render(&page)
+}
+
+async fn create_account(state: &AppState, posted: &Posted) -> Result<String, ApiError> {
+    if !state.config.allow_signup {
+        return Err(coproof_core::Refusal::SignupDisabled.into());
+    }
+    let account_name = parse_name("account_name", posted.field("account_name"))?;
+    let name = parse_name("name", posted.field("name"))?;
+    let email = EmailAddress::parse(posted.field("email"))?;
+    let password = posted.field("password");
+    check_password(password)?;
+    let language = Language::parse(posted.field("language")).unwrap_or(posted.visitor.lang);
+    let owner = NewUser {
+        email,
+        name,
+        profile: Profile::BillingAdmin,
+        language,
+        password_hash: Some(state.hasher.hash(password).await?),
+    };
+    let (_, user) = accounts::sign_up(&state.store, &account_name, &owner).await?;
+    state.mail_wake.notify_one();
+    Ok(tokens::issue(&state.store, &user.id, Kind::Session).await?)
+}
+
+pub async fn signup(State(state): State<AppState>, posted: Posted) -> Response {
+    match create_account(&state, &posted).await {
+        Ok(secret) => {
+            let mut visitor = posted.visitor;
+            visitor.add_cookie(session::session_cookie(&secret, visitor.secure()));
+            visitor.redirect("/?ok=signed_up")
+        }
+        Err(error) => {
+            let mut c = posted.visitor.chrome("signup-title");
+            c.error = Some(message(&c, &error));
+            let page = SignupPage {
+                c,
+                open: state.config.allow_signup,
+                account_name: posted.field("account_name").to_string(),
+                name: posted.field("name").to_string(),
+                email: posted.field("email").to_string(),
+            };
+            let html = page.render();
+            posted.visitor.page(error.status, html)
+        }
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, posted: Posted) -> Response {
+    let mut visitor = posted.visitor;
+    if let Some(signed_in) = &visitor.signed_in {
+        if let Err(e) = tokens::revoke(&state.store, &signed_in.secret).await {
+            return visitor.fail(e);
+        }
+    }
+    visitor.add_cookie(session::clear_session_cookie(visitor.secure()));
+    visitor.redirect("/login?ok=signed_out")
+}
+
+#[derive(Template)]
+#[template(path = "set_password.html")]
+struct SetPasswordPage {
+    c: Chrome,
+    token: String,
+}
+
+fn well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub async fn set_password_page(visitor: Visitor) -> Response {
+    let token = visitor.query.get("token").cloned().unwrap_or_default();
+    if !well_formed(&token) {
+        return super::error_page(visitor.lang, StatusCode::NOT_FOUND, "link_expired");
+    }
+    let page = SetPasswordPage {
+        c: visitor.chrome("set-password-title"),
+        token,
+    };
+    visitor.render(&page)
+}
+
+async fn apply_password(state: &AppState, posted: &Posted) -> Result<(), ApiError> {
+    let token = posted.field("token");
+    let password = posted.field("password");
+    if password != posted.field("confirm") {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "password_mismatch",
+            "The two passwords differ.",
+        ));
+    }
+    check_password(password)?;
+    let expired = || ApiError::new(StatusCode::NOT_FOUND, "link_expired", "link expired");
+    if !well_formed(token) {
+        return Err(expired());
+    }
+    let hash = state.hasher.hash(password).await?;
+    let mut tx = state.store.begin().await?;
+    let user_id = tokens::take(&mut tx, token, Kind::SetPassword)
+        .await?
+        .ok_or_else(expired)?;
+    users::set_password_hash(&mut tx, &user_id, &hash).await?;
+    tx.commit().await.map_err(coproof_store::StoreError::from)?;
+    Ok(())
+}
+
+pub async fn set_password(State(state): State<AppState>, posted: Posted) -> Response {
+    match apply_password(&state, &posted).await {
+        Ok(()) => posted.visitor.redirect("/login?ok=password_set"),
+        Err(error) if error.code == "link_expired" => {
+            super::error_page(posted.visitor.lang, error.status, error.code)
+        }
+        Err(error) => {
+            let mut c = posted.visitor.chrome("set-password-title");
+            c.error = Some(message(&c, &error));
+            let page = SetPasswordPage {
+                c,
+                token: posted.field("token").to_string(),
+            };
+            let html = page.render();
+            posted.visitor.page(error.status, html)
+        }
+    }
+}

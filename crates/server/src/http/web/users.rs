@@ -1,0 +1,170 @@
+//! Settings > Account Settings > Users: the account's users, adding one, changing a
+//! profile, deactivating and activating. Admins only.
+
+use super::{with_code, Chrome, Posted, Visitor};
+use crate::http::error::ApiError;
+use crate::http::extract::next_cursor;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use coproof_core::{name::parse_name, password::check_password, EmailAddress, Language, Profile};
+use coproof_store::ids::looks_like_id;
+use coproof_store::users::{self, NewUser, UserChange};
+
+const PAGE: &str = "/settings/account/users";
+const LIMIT: u32 = 100;
+
+/// Settings > Account Settings opens on its first tab.
+pub async fn settings(visitor: Visitor) -> Response {
+    match visitor.require_admin() {
+        Ok(_) => visitor.redirect(PAGE),
+        Err(refused) => visitor.turn_away(refused),
+    }
+}
+
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub profile: &'static str,
+    pub profile_label: String,
+    pub active: bool,
+    /// Whether the viewer may change this user's profile and state.
+    pub editable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    c: Chrome,
+    tab: &'static str,
+    rows: Vec<UserRow>,
+    /// (value, label) of each profile the viewer may give.
+    grantable: Vec<(&'static str, String)>,
+    open_add: bool,
+    next_cursor: Option<String>,
+}
+
+pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let me = match visitor.require_admin() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return visitor.turn_away(refused),
+    };
+    let cursor = visitor
+        .query
+        .get("cursor")
+        .filter(|c| looks_like_id(c))
+        .cloned();
+    let found = match users::list(&state.store, &me.account_id, cursor.as_deref(), LIMIT).await {
+        Ok(found) => found,
+        Err(e) => return visitor.fail(e),
+    };
+    let c = visitor.chrome("users-title");
+    let label = |p: Profile| c.t.get(&format!("profile-{}", p.as_str()));
+    let rows = found
+        .iter()
+        .map(|u| UserRow {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            email: u.email.clone(),
+            profile: u.profile.as_str(),
+            profile_label: label(u.profile),
+            active: u.active,
+            editable: me.profile.may_grant(u.profile),
+        })
+        .collect();
+    let grantable = Profile::ALL
+        .into_iter()
+        .filter(|p| me.profile.may_grant(*p))
+        .map(|p| (p.as_str(), label(p)))
+        .collect();
+    let page = UsersPage {
+        open_add: visitor.query.get("form").is_some_and(|f| f == "add"),
+        next_cursor: next_cursor(&found, LIMIT, |u| &u.id),
+        c,
+        tab: "users",
+        rows,
+        grantable,
+    };
+    visitor.render(&page)
+}
+
+async fn create(state: &AppState, posted: &Posted) -> Result<(), ApiError> {
+    let me = match &posted.visitor.signed_in {
+        Some(s) => &s.user,
+        None => return Err(coproof_core::Refusal::Unauthenticated.into()),
+    };
+    let email = EmailAddress::parse(posted.field("email"))?;
+    let name = parse_name("name", posted.field("name"))?;
+    let profile = Profile::parse(posted.field("profile"))?;
+    let language = Language::parse(posted.field("language")).unwrap_or(posted.visitor.lang);
+    let password_hash = match posted.field("password") {
+        "" => None,
+        p => {
+            check_password(p)?;
+            Some(state.hasher.hash(p).await?)
+        }
+    };
+    let new = NewUser {
+        email,
+        name,
+        profile,
+        language,
+        password_hash,
+    };
+    users::create(&state.store, me, &new).await?;
+    state.mail_wake.notify_one();
+    Ok(())
+}
+
+pub async fn add(State(state): State<AppState>, posted: Posted) -> Response {
+    if let Err(refused) = posted.visitor.require_admin() {
+        return posted.visitor.turn_away(refused);
+    }
+    let to = match create(&state, &posted).await {
+        Ok(()) => with_code(PAGE, "ok", "user_added"),
+        Err(e) => format!("{}&form=add", with_code(PAGE, "error", e.code)),
+    };
+    posted.visitor.redirect(&to)
+}
+
+pub async fn change(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Response {
+    let me = match posted.visitor.require_admin() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return posted.visitor.turn_away(refused),
+    };
+    if !looks_like_id(&id) {
+        return posted.visitor.fail(coproof_core::Refusal::NotFound);
+    }
+    let profile = match posted.field("profile") {
+        "" => None,
+        p => match Profile::parse(p) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                return posted
+                    .visitor
+                    .redirect(&with_code(PAGE, "error", "invalid_input"))
+            }
+        },
+    };
+    let active = match posted.field("active") {
+        "1" => Some(true),
+        "0" => Some(false),
+        _ => None,
+    };
+    let change = UserChange {
+        profile,
+        active,
+        ..UserChange::default()
+    };
+    let to = match users::update(&state.store, &me, &id, &change).await {
+        Ok(_) => with_code(PAGE, "ok", "user_changed"),
+        Err(e) => with_code(PAGE, "error", ApiError::from(e).code),
+    };
+    posted.visitor.redirect(&to)
+}

@@ -1,0 +1,514 @@
+//! End-to-end: the pages as people use them, in headless Chromium (Debian's `chromium` and
+//! `chromium-driver`) driven over WebDriver. Two browsers, one per account, walk the
+//! product document: send a partner invitation, see it arrive, reject and ignore one, let a
+//! second administrator accept another, delete from each side, remove the partnership, and
+//! read the Korean pages. A screenshot of each step is kept under `target/e2e/`.
+//!
+//! Skipped with a notice when Chromium or chromedriver is not installed.
+
+use coproof_server::{App, Config};
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const DRIVER: &str = "/usr/bin/chromedriver";
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A chromedriver process, ended when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start_driver() -> Driver {
+    let port = free_port();
+    let child = Command::new(DRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "chromedriver did not listen");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    driver
+}
+
+/// A fresh headless browser with its own profile folder.
+async fn browser(driver: &Driver, profile: &Path) -> Client {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=en-US",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let caps = caps.as_object().cloned().expect("an object");
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a browser session")
+}
+
+fn shots_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
+    std::fs::create_dir_all(&dir).expect("target/e2e");
+    dir
+}
+
+/// One person at one browser.
+struct Person {
+    c: Client,
+    base: String,
+    who: &'static str,
+}
+
+impl Person {
+    async fn go(&self, path: &str) {
+        self.c
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("navigate");
+    }
+
+    async fn shot(&self, step: &str) {
+        let png = self.c.screenshot().await.expect("screenshot");
+        std::fs::write(shots_dir().join(format!("{step}-{}.png", self.who)), png)
+            .expect("save screenshot");
+    }
+
+    async fn find(&self, css: &str) -> Element {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(e) = self.c.find(Locator::Css(css)).await {
+                return e;
+            }
+            assert!(Instant::now() < deadline, "{}: no {css}", self.who);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let e = self.find(css).await;
+        e.clear().await.expect("clear");
+        e.send_keys(value).await.expect("type");
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    /// The page's visible text (empty while a navigation replaces the page).
+    async fn body(&self) -> String {
+        match self.c.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Waits until the page text contains `text`.
+    async fn sees(&self, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let body = self.body().await;
+            if body.contains(text) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: page does not show {text:?}:\n{body}",
+                self.who
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    async fn flash_error(&self) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(e) = self.c.find(Locator::Css(".flash.error")).await {
+                if let Ok(text) = e.text().await {
+                    return text;
+                }
+            }
+            assert!(Instant::now() < deadline, "{}: no error shown", self.who);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The Partners tab row for an invited address, if shown.
+    async fn row(&self, email: &str) -> Option<Element> {
+        for row in self
+            .c
+            .find_all(Locator::Css("tr.relationship"))
+            .await
+            .expect("rows")
+        {
+            let cell = row.find(Locator::Css("td.email")).await.expect("cell");
+            if cell.text().await.expect("text") == email {
+                return Some(row);
+            }
+        }
+        None
+    }
+
+    async fn row_status(&self, email: &str) -> Option<(String, String, String)> {
+        let row = self.row(email).await?;
+        let status = row
+            .attr("data-status")
+            .await
+            .expect("attr")
+            .unwrap_or_default();
+        let label = row
+            .find(Locator::Css(".status"))
+            .await
+            .expect("status")
+            .text()
+            .await
+            .expect("text");
+        let partner = row
+            .find(Locator::Css(".partner-account"))
+            .await
+            .expect("partner")
+            .text()
+            .await
+            .expect("text");
+        Some((status, label, partner))
+    }
+
+    async fn in_row(&self, email: &str, css: &str) {
+        let row = self.row(email).await.expect("the row is shown");
+        row.find(Locator::Css(css))
+            .await
+            .expect("button in row")
+            .click()
+            .await
+            .expect("click");
+    }
+
+    /// Opens the down-arrow menu of a row and picks Delete.
+    async fn delete_row(&self, email: &str) {
+        self.in_row(email, "details.menu summary").await;
+        self.in_row(email, "details.menu button.delete").await;
+    }
+
+    async fn signup(&self, account: &str, name: &str, email: &str) {
+        self.go("/signup").await;
+        self.fill("#account_name", account).await;
+        self.fill("#name", name).await;
+        self.fill("#email", email).await;
+        self.fill("#password", "correct horse battery").await;
+        self.click("form button[type=submit]").await;
+        self.sees(&format!("Signed in as {name}")).await;
+    }
+
+    async fn login(&self, email: &str, password: &str) {
+        self.go("/login").await;
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.click("main form button[type=submit]").await;
+    }
+
+    async fn send_invitation(&self, email: &str) {
+        self.go("/settings/account/partners").await;
+        self.click("details.send-invitation summary").await;
+        self.fill("#invite-email", email).await;
+        self.click("#send-invitation").await;
+    }
+}
+
+fn words_outside(text: &str, allowed: &[&str]) -> Vec<String> {
+    let mut rest = text.to_string();
+    for a in allowed {
+        rest = rest.replace(a, " ");
+    }
+    rest.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 2)
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partners_walkthrough_in_two_browsers() {
+    if !Path::new(CHROMIUM).exists() || !Path::new(DRIVER).exists() {
+        eprintln!(
+            "skipped: the browser tests need {CHROMIUM} and {DRIVER} \
+             (apt-get install chromium chromium-driver)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::with_data_dir(dir.path());
+    config.listen = "127.0.0.1:0".parse().expect("address");
+    config.database_url = Some(format!("sqlite://{}", dir.path().join("e2e.db").display()));
+    let running = App::build(config).await.expect("app builds").spawn();
+    let base = format!("http://{}", running.addr);
+
+    let driver = start_driver().await;
+    let mut clients = Vec::new();
+    for name in ["profile-a", "profile-b", "profile-c"] {
+        clients.push(browser(&driver, &dir.path().join(name)).await);
+    }
+    let people = clients.clone();
+    // The walk runs in its own task so that the browsers are closed even when it fails.
+    let outcome = tokio::spawn(walkthrough(base, people)).await;
+    for client in clients {
+        let _ = client.close().await;
+    }
+    drop(driver);
+    running.stop().await.expect("server stops");
+    if let Err(failure) = outcome {
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
+
+async fn walkthrough(base: String, mut clients: Vec<Client>) {
+    let person = |c: Client, who: &'static str| Person {
+        c,
+        base: base.clone(),
+        who,
+    };
+    let observer = person(clients.pop().expect("third browser"), "ben");
+    let b = person(clients.pop().expect("second browser"), "beta");
+    let a = person(clients.pop().expect("first browser"), "alpha");
+
+    // Two organizations sign up through the page; each first user is a Billing Administrator.
+    a.signup("Alpha Agency", "Ann Alpha", "ann@alpha.test")
+        .await;
+    a.shot("01-signed-up").await;
+    b.signup("Beta Brands", "Bob Beta", "bob@beta.test").await;
+
+    // Beta adds a second administrator and a manager on the Users tab.
+    b.go("/settings/account/users").await;
+    for (name, email, profile) in [
+        ("Bea Beta", "bea@beta.test", "admin"),
+        ("Ben Beta", "ben@beta.test", "manager"),
+    ] {
+        b.click("details.add-user summary").await;
+        b.fill("#new-name", name).await;
+        b.fill("#new-email", email).await;
+        b.find("#new-profile")
+            .await
+            .select_by_value(profile)
+            .await
+            .expect("select profile");
+        b.fill("#new-password", "password-of-bea").await;
+        b.click("#add-user").await;
+        b.sees("The user was added.").await;
+        b.sees(email).await;
+    }
+    b.shot("02-users-tab").await;
+
+    // A non-admin gets a clear 403 page on Settings.
+    observer.login("ben@beta.test", "password-of-bea").await;
+    observer.sees("Signed in as Ben Beta").await;
+    observer.go("/settings/account/partners").await;
+    observer
+        .sees("Only an Administrator or a Billing Administrator")
+        .await;
+    observer.shot("03-forbidden").await;
+
+    // Alpha: Send new partner invitation > Send invitation box > Send.
+    a.send_invitation("ben@beta.test").await;
+    a.sees("The partner invitation was sent.").await;
+    let (status, label, partner) = a.row_status("ben@beta.test").await.expect("row");
+    assert_eq!(
+        (status.as_str(), label.as_str(), partner.as_str()),
+        ("pending", "Pending", "—")
+    );
+    a.shot("04-invitation-sent").await;
+
+    // Beta sees it arrive, from Alpha, with Accept and Reject and ignore; rejects it.
+    b.go("/settings/account/partners").await;
+    let (status, _, partner) = b.row_status("ben@beta.test").await.expect("row arrived");
+    assert_eq!(
+        (status.as_str(), partner.as_str()),
+        ("pending", "Alpha Agency")
+    );
+    b.sees("Ann Alpha").await;
+    b.shot("05-invitation-arrived").await;
+    b.in_row("ben@beta.test", "button.reject").await;
+    b.sees("The partner request was rejected.").await;
+    assert_eq!(
+        b.row_status("ben@beta.test").await.expect("row").0,
+        "rejected"
+    );
+    b.shot("06-rejected").await;
+
+    // Alpha sees Rejected, and may not send to the same person again.
+    a.go("/settings/account/partners").await;
+    assert_eq!(
+        a.row_status("ben@beta.test").await.expect("row").1,
+        "Rejected"
+    );
+    a.send_invitation("ben@beta.test").await;
+    assert!(a.flash_error().await.contains("was rejected"));
+    // Its own user is refused with its own message.
+    a.send_invitation("ann@alpha.test").await;
+    assert!(a.flash_error().await.contains("your own account"));
+    a.shot("07-rejection-block").await;
+
+    // Alpha invites Bob, by keyboard only: Enter opens the box, Enter in the field sends.
+    // Bea (the second admin of Beta, not the invited person) accepts, in Korean.
+    a.go("/settings/account/partners").await;
+    a.find("details.send-invitation summary")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("keys");
+    a.find("details.send-invitation[open]").await;
+    a.find("#invite-email")
+        .await
+        .send_keys(&format!("bob@beta.test{}", Key::Enter))
+        .await
+        .expect("keys");
+    a.sees("The partner invitation was sent.").await;
+    b.go("/").await;
+    b.click("form[action='/logout'] button").await;
+    b.login("bea@beta.test", "password-of-bea").await;
+    b.sees("Signed in as Bea Beta").await;
+    b.go("/settings/account/partners?lang=ko").await;
+    for word in [
+        "새 파트너 초대 보내기",
+        "대기 중",
+        "거부됨",
+        "수락",
+        "거부 및 무시",
+        "파트너",
+        "계정 설정",
+    ] {
+        b.sees(word).await;
+    }
+    b.click("details.send-invitation summary").await;
+    b.sees("초대 보내기").await;
+    b.sees("보내기").await;
+    b.shot("08-korean-partners-tab").await;
+    b.in_row("bob@beta.test", "button.accept").await;
+    b.sees("파트너 요청을 수락했습니다").await;
+    let (status, label, partner) = b.row_status("bob@beta.test").await.expect("row");
+    assert_eq!(
+        (status.as_str(), label.as_str(), partner.as_str()),
+        ("accepted", "수락됨", "Alpha Agency")
+    );
+    b.shot("09-accepted-korean").await;
+
+    // The language is Bea's setting now: the next page is Korean without ?lang.
+    b.go("/").await;
+    b.sees("Bea Beta(으)로 로그인했습니다").await;
+
+    // Alpha sees the partnership, and now learns Beta's name.
+    a.go("/settings/account/partners").await;
+    let (status, _, partner) = a.row_status("bob@beta.test").await.expect("row");
+    assert_eq!(
+        (status.as_str(), partner.as_str()),
+        ("accepted", "Beta Brands")
+    );
+    a.send_invitation("bea@beta.test").await;
+    assert!(a.flash_error().await.contains("already a partner"));
+    a.shot("10-partners-alpha").await;
+
+    // Delete the rejected request from each side: first Beta (gone there, still Rejected
+    // for Alpha), then Alpha (gone for both).
+    b.go("/settings/account/partners").await;
+    b.delete_row("ben@beta.test").await;
+    b.sees("삭제했습니다").await;
+    assert!(b.row("ben@beta.test").await.is_none());
+    a.go("/settings/account/partners").await;
+    assert_eq!(
+        a.row_status("ben@beta.test").await.expect("row").0,
+        "rejected"
+    );
+    a.delete_row("ben@beta.test").await;
+    a.sees("Deleted.").await;
+    assert!(a.row("ben@beta.test").await.is_none());
+    a.shot("11-deleted-both-sides").await;
+
+    // Remove the partnership from the recipient's side: gone for Beta, Rejected for Alpha.
+    b.go("/settings/account/partners").await;
+    b.delete_row("bob@beta.test").await;
+    b.sees("삭제했습니다").await;
+    assert!(b.row("bob@beta.test").await.is_none());
+    b.shot("12-partnership-removed-beta").await;
+    a.go("/settings/account/partners").await;
+    assert_eq!(
+        a.row_status("bob@beta.test").await.expect("row").0,
+        "rejected"
+    );
+    a.shot("13-partnership-removed-alpha").await;
+
+    // Alpha reads its Partners tab in Korean: the document's words, no English left.
+    a.go("/settings/account/partners?lang=ko").await;
+    for word in [
+        "설정",
+        "계정 설정",
+        "파트너",
+        "새 파트너 초대 보내기",
+        "거부됨",
+        "보낸 사람",
+    ] {
+        a.sees(word).await;
+    }
+    a.click("details.send-invitation summary").await;
+    a.click("tr.relationship details.menu summary").await;
+    a.sees("삭제").await;
+    let body = a.body().await;
+    let english = words_outside(
+        &body,
+        &[
+            "Coproof",
+            "English",
+            "UTC",
+            "Ann Alpha",
+            "Beta Brands",
+            "Alpha Agency",
+            "bob@beta.test",
+            "ann@alpha.test",
+        ],
+    );
+    assert!(
+        english.is_empty(),
+        "English left on a Korean page: {english:?}\n{body}"
+    );
+    a.shot("14-korean-alpha").await;
+
+    // The same page on a phone-sized window still shows every control.
+    a.c.set_window_size(390, 844).await.expect("resize");
+    a.go("/settings/account/partners?lang=en").await;
+    a.click("details.send-invitation summary").await;
+    a.find("#send-invitation").await;
+    a.shot("15-phone").await;
+}

@@ -1,0 +1,619 @@
+//! The web pages over plain HTTP: security headers, CSRF, language choice, sign-in, the
+//! set-password link, and every refusal of the Partners tab as a translated message.
+
+use crate::on_both_backends;
+use crate::support::{Backend, TestApp};
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+/// A cookie-keeping visitor that follows redirects, like a browser without JavaScript.
+struct Browser {
+    base: String,
+    http: reqwest::Client,
+    /// The CSRF token of the last page shown.
+    csrf: String,
+}
+
+struct Shown {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+    url: String,
+}
+
+impl Browser {
+    fn new(app: &TestApp, accept_language: &str) -> Browser {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "accept-language",
+            accept_language.parse().expect("header value"),
+        );
+        Browser {
+            base: app.base.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .default_headers(headers)
+                .build()
+                .expect("client"),
+            csrf: String::new(),
+        }
+    }
+
+    async fn shown(&mut self, response: reqwest::Response) -> Shown {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let url = response.url().to_string();
+        let body = response.text().await.expect("body");
+        if let Some(token) = body
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        {
+            self.csrf = token.to_string();
+        }
+        Shown {
+            status,
+            headers,
+            body,
+            url,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Shown {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        self.shown(response).await
+    }
+
+    /// Posts a form with the CSRF token of the last page.
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Shown {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        let csrf = self.csrf.clone();
+        form.push(("csrf", &csrf));
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .expect("request");
+        self.shown(response).await
+    }
+
+    async fn signup(&mut self, account: &str, name: &str, email: &str, language: &str) -> Shown {
+        self.get("/signup").await;
+        self.post(
+            "/signup",
+            &[
+                ("account_name", account),
+                ("name", name),
+                ("email", email),
+                ("password", "correct horse"),
+                ("language", language),
+            ],
+        )
+        .await
+    }
+}
+
+/// Words of ASCII letters in the visible text of a page, outside `allowed`.
+fn english_words(html: &str, allowed: &[&str]) -> Vec<String> {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in html.split("</head>").nth(1).unwrap_or(html).chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    for a in allowed {
+        text = text.replace(a, " ");
+    }
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 2)
+        .map(str::to_string)
+        .collect()
+}
+
+async fn pages_have_security_headers_and_forms_need_csrf(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut b = Browser::new(&app, "en");
+    let page = b.get("/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(page.headers["x-frame-options"], "DENY");
+    assert_eq!(page.headers["referrer-policy"], "same-origin");
+    assert!(page.body.contains("<meta name=\"viewport\""));
+    assert!(page.body.contains("<label for=\"email\">"));
+    // A browser asking for a missing page gets the 404 page; API clients the JSON error.
+    let missing = b
+        .http
+        .get(format!("{}/no-such-page", b.base))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.headers().contains_key("content-security-policy"));
+    assert!(missing
+        .text()
+        .await
+        .unwrap()
+        .contains("Not found: it does not exist"));
+    let (status, body) = app.anonymous().get("/no-such-page").await;
+    assert_eq!(
+        (status, crate::support::code(&body)),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+    let css = b.get("/static/app.css").await;
+    assert!(css.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+
+    // A form without the token, or with another visitor's token, is refused.
+    app.signup("Alpha", "ann@alpha.test").await;
+    let good = b.csrf.clone();
+    b.csrf = String::new();
+    let refused = b
+        .post(
+            "/login",
+            &[("email", "ann@alpha.test"), ("password", "correct horse")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("This form has expired"));
+    let mut other = Browser::new(&app, "en");
+    other.get("/login").await;
+    other.csrf = good.clone();
+    let refused = other
+        .post(
+            "/login",
+            &[("email", "ann@alpha.test"), ("password", "correct horse")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // With its own token the same form signs in, and the token changes with the session.
+    b.csrf = good.clone();
+    let home = b
+        .post(
+            "/login",
+            &[("email", "ann@alpha.test"), ("password", "correct horse")],
+        )
+        .await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.body.contains("Signed in as Admin of Alpha"),
+        "{}",
+        home.body
+    );
+    assert_ne!(b.csrf, good);
+    // Log-out ends the session.
+    b.post("/logout", &[]).await;
+    let after = b.get("/settings/account/partners").await;
+    assert!(after.url.ends_with("/login"), "{}", after.url);
+}
+
+async fn language_comes_from_the_browser_then_the_switch_then_the_user(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.signup("Alpha", "ann@alpha.test").await;
+    let mut b = Browser::new(&app, "ko-KR,ko;q=0.9,en;q=0.5");
+    let login = b.get("/login").await;
+    assert!(login.body.contains("<html lang=\"ko\">"));
+    let failed = b
+        .post(
+            "/login",
+            &[("email", "ann@alpha.test"), ("password", "wrong password")],
+        )
+        .await;
+    assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    assert!(failed
+        .body
+        .contains("전자 메일 주소 또는 암호가 올바르지 않습니다."));
+    assert!(failed.body.contains("value=\"ann@alpha.test\""));
+    // ?lang=en switches, and a cookie remembers it.
+    assert!(b
+        .get("/login?lang=en")
+        .await
+        .body
+        .contains("<html lang=\"en\">"));
+    let again = b.get("/login").await;
+    assert!(again.body.contains("<html lang=\"en\">"));
+    let failed = b
+        .post(
+            "/login",
+            &[("email", "ann@alpha.test"), ("password", "wrong password")],
+        )
+        .await;
+    assert!(failed
+        .body
+        .contains("The e-mail address or the password is wrong."));
+    // Signed in, the user's own language (English at sign-up) wins; ?lang=ko changes it.
+    b.post(
+        "/login",
+        &[("email", "ann@alpha.test"), ("password", "correct horse")],
+    )
+    .await;
+    assert!(b.get("/?lang=ko").await.body.contains("<html lang=\"ko\">"));
+    let mut fresh = Browser::new(&app, "en");
+    fresh.get("/login").await;
+    fresh
+        .post(
+            "/login",
+            &[("email", "ann@alpha.test"), ("password", "correct horse")],
+        )
+        .await;
+    let home = fresh.get("/").await;
+    assert!(
+        home.body.contains("<html lang=\"ko\">"),
+        "language kept on the user"
+    );
+}
+
+async fn set_password_link_works_once(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.signup("Alpha", "ann@alpha.test").await;
+    let (status, _) = admin
+        .post(
+            "/api/v1/users",
+            serde_json::json!({"email": "new@alpha.test", "name": "New", "profile": "manager"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(app.mail_delivered(10).await);
+    let mail = app
+        .mail_files()
+        .into_iter()
+        .find(|m| m.contains("new@alpha.test"))
+        .expect("the invitation e-mail");
+    // Quoted-printable bodies wrap long lines with a soft break.
+    let mail = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let token: String = mail
+        .split("set-password?token=")
+        .nth(1)
+        .expect("a link")
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(token.len(), 64, "{mail}");
+    let mut b = Browser::new(&app, "en");
+    let form = b.get(&format!("/set-password?token={token}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let mismatch = b
+        .post(
+            "/set-password",
+            &[
+                ("token", &token),
+                ("password", "long enough 1"),
+                ("confirm", "long enough 2"),
+            ],
+        )
+        .await;
+    assert!(mismatch
+        .body
+        .contains("The two passwords are not the same."));
+    let done = b
+        .post(
+            "/set-password",
+            &[
+                ("token", &token),
+                ("password", "long enough 1"),
+                ("confirm", "long enough 1"),
+            ],
+        )
+        .await;
+    assert!(done.url.contains("/login?ok=password_set"), "{}", done.url);
+    assert!(done.body.contains("Your password is set."));
+    let reused = b
+        .post(
+            "/set-password",
+            &[
+                ("token", &token),
+                ("password", "long enough 3"),
+                ("confirm", "long enough 3"),
+            ],
+        )
+        .await;
+    assert_eq!(reused.status, StatusCode::NOT_FOUND);
+    assert!(reused
+        .body
+        .contains("This link has expired or was already used."));
+    let home = b
+        .post(
+            "/login",
+            &[("email", "new@alpha.test"), ("password", "long enough 1")],
+        )
+        .await;
+    assert!(home.body.contains("Signed in as New"));
+}
+
+/// Sends from the Partners tab and returns the page shown after the redirect.
+async fn send(b: &mut Browser, email: &str) -> Shown {
+    b.get("/settings/account/partners").await;
+    b.post("/settings/account/partners", &[("email", email)])
+        .await
+}
+
+async fn every_partner_refusal_is_a_translated_message(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| c.invite_limit_per_hour = 6).await;
+    let mut a = Browser::new(&app, "en");
+    a.signup("Alpha", "Ann", "ann@alpha.test", "en").await;
+    let mut b = Browser::new(&app, "ko");
+    let home = b.signup("Beta", "Bob", "bob@beta.test", "ko").await;
+    assert!(home.body.contains("Bob(으)로 로그인했습니다"));
+    let beta = app.login("bob@beta.test", "correct horse").await;
+    app.add_user(&beta, "ben@beta.test", "manager").await;
+    app.add_user(&beta, "bea@beta.test", "observer").await;
+
+    let cases: &[(&str, &str)] = &[
+        ("not an address", "That is not a valid e-mail address."),
+        (
+            "ann@alpha.test",
+            "This address belongs to a user of your own account.",
+        ),
+    ];
+    for (email, message) in cases {
+        let page = send(&mut a, email).await;
+        assert!(page.body.contains(message), "{email}: {}", page.body);
+        assert!(page
+            .body
+            .contains("<details class=\"send-invitation\" open>"));
+    }
+    let sent = send(&mut a, "bob@beta.test").await;
+    assert!(sent.body.contains("The partner invitation was sent."));
+    let page = send(&mut a, "BOB@beta.test ").await;
+    assert!(page
+        .body
+        .contains("A partner request to this address is already pending."));
+
+    // Beta may not send back while Alpha's request waits: accept that one instead.
+    b.get("/settings/account/partners").await;
+    let page = b
+        .post("/settings/account/partners", &[("email", "ann@alpha.test")])
+        .await;
+    assert!(page
+        .body
+        .contains("이 조직이 이미 내 계정에 파트너 요청을 보냈습니다."));
+
+    // The sender cannot accept its own request; ids it cannot see are not found.
+    let id = rel_id(
+        &a.get("/settings/account/partners").await.body,
+        "bob@beta.test",
+    );
+    let page = a
+        .post(&format!("/settings/account/partners/{id}/accept"), &[])
+        .await;
+    assert!(page
+        .body
+        .contains("This request can no longer be answered that way"));
+    let page = a
+        .post(
+            "/settings/account/partners/0000000000000000000000000/delete",
+            &[],
+        )
+        .await;
+    assert!(page.body.contains("Not found"), "{}", page.body);
+
+    // Beta rejects; Alpha is blocked from sending to the same person again.
+    let page = b
+        .post(&format!("/settings/account/partners/{id}/reject"), &[])
+        .await;
+    assert!(page.body.contains("파트너 요청을 거부했습니다."));
+    assert!(page.body.contains("거부됨"));
+    let page = send(&mut a, "bob@beta.test").await;
+    assert!(page
+        .body
+        .contains("A partner request to this address was rejected."));
+
+    // Another user of the same account may be invited; once accepted, no more requests.
+    send(&mut a, "ben@beta.test").await;
+    let tab = b.get("/settings/account/partners").await;
+    let ben = rel_id(&tab.body, "ben@beta.test");
+    let page = b
+        .post(&format!("/settings/account/partners/{ben}/accept"), &[])
+        .await;
+    assert!(page.body.contains("수락됨"));
+    let page = b
+        .post(&format!("/settings/account/partners/{ben}/accept"), &[])
+        .await;
+    assert!(page
+        .body
+        .contains("이 요청에는 더 이상 이 작업을 할 수 없습니다."));
+    let page = send(&mut a, "bea@beta.test").await;
+    assert!(page
+        .body
+        .contains("Your account is already a partner of this organization."));
+
+    // The hourly limit (6 here) is a message too.
+    let mut last = String::new();
+    for n in 0..6 {
+        last = send(&mut a, &format!("someone{n}@gamma.test")).await.body;
+    }
+    assert!(
+        last.contains("Too many partner requests in the last hour."),
+        "{last}"
+    );
+
+    // A non-admin sees a clear 403 page, in its language.
+    let mut observer = Browser::new(&app, "ko");
+    observer.get("/login").await;
+    observer
+        .post(
+            "/login",
+            &[("email", "bea@beta.test"), ("password", "correct horse")],
+        )
+        .await;
+    let page = observer.get("/settings/account/partners").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page
+        .body
+        .contains("Only an Administrator or a Billing Administrator can do it."));
+    let page = observer.get("/settings/account/partners?lang=ko").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page
+        .body
+        .contains("관리자 또는 청구 관리자만 할 수 있습니다."));
+    let page = observer.get("/settings/account/users").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+
+    // Beta's Korean pages hold no English words besides names, addresses and dates.
+    for path in ["/", "/settings/account/users", "/settings/account/partners"] {
+        let page = b.get(path).await;
+        let left = english_words(
+            &page.body,
+            &[
+                "Coproof",
+                "English",
+                "UTC",
+                "Alpha",
+                "Beta",
+                "Ann",
+                "Bob",
+                "User",
+                "alpha.test",
+                "beta.test",
+                "ann@",
+                "bob@",
+                "ben@",
+                "bea@",
+            ],
+        );
+        assert!(left.is_empty(), "{path}: English left: {left:?}");
+    }
+}
+
+async fn users_tab_adds_changes_and_deactivates(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut a = Browser::new(&app, "en");
+    let home = a
+        .signup("<b>Alpha</b>", "Ann", "ann@alpha.test", "en")
+        .await;
+    assert!(
+        home.body.contains("&#60;b&#62;Alpha&#60;/b&#62;"),
+        "names are escaped: {}",
+        home.body
+    );
+    assert!(!home.body.contains("<b>Alpha</b>"));
+    a.get("/settings/account/users").await;
+    let added = a
+        .post(
+            "/settings/account/users",
+            &[
+                ("name", "Bea"),
+                ("email", "bea@alpha.test"),
+                ("profile", "admin"),
+                ("language", "ko"),
+                ("password", "correct horse"),
+            ],
+        )
+        .await;
+    assert!(added.body.contains("The user was added."));
+    let bea = user_id(&added.body, "bea@alpha.test");
+    for (email, message) in [
+        (
+            "bea@alpha.test",
+            "A user with this e-mail address already exists.",
+        ),
+        ("nope", "That is not a valid e-mail address."),
+    ] {
+        let page = a
+            .post(
+                "/settings/account/users",
+                &[("name", "X"), ("email", email), ("profile", "manager")],
+            )
+            .await;
+        assert!(page.body.contains(message), "{email}");
+    }
+    let changed = a
+        .post(
+            &format!("/settings/account/users/{bea}"),
+            &[("profile", "manager")],
+        )
+        .await;
+    assert!(changed.body.contains("The user was changed."));
+    assert!(changed.body.contains("<option value=\"manager\" selected>"));
+    // The only admin cannot deactivate itself.
+    let ann = user_id(&changed.body, "ann@alpha.test");
+    let refused = a
+        .post(
+            &format!("/settings/account/users/{ann}"),
+            &[("active", "0")],
+        )
+        .await;
+    assert!(refused
+        .body
+        .contains("The account must keep at least one active administrator."));
+    // A deactivated user cannot log in.
+    a.post(
+        &format!("/settings/account/users/{bea}"),
+        &[("active", "0")],
+    )
+    .await;
+    let mut b = Browser::new(&app, "en");
+    b.get("/login").await;
+    let failed = b
+        .post(
+            "/login",
+            &[("email", "bea@alpha.test"), ("password", "correct horse")],
+        )
+        .await;
+    assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    let page = a
+        .post(
+            &format!("/settings/account/users/{bea}"),
+            &[("active", "1")],
+        )
+        .await;
+    assert!(page.body.contains("The user was changed."));
+    let home = b
+        .post(
+            "/login",
+            &[("email", "bea@alpha.test"), ("password", "correct horse")],
+        )
+        .await;
+    assert!(
+        home.body.contains("Bea(으)로 로그인했습니다"),
+        "Bea reads Korean"
+    );
+}
+
+fn user_id(body: &str, email: &str) -> String {
+    body.split("<tr id=\"user-")
+        .skip(1)
+        .find(|row| row.contains(&format!("data-email=\"{email}\"")))
+        .and_then(|row| row.split('"').next())
+        .unwrap_or_else(|| panic!("no row for {email}"))
+        .to_string()
+}
+
+/// The id of the Partners-tab row for an invited address.
+fn rel_id(body: &str, email: &str) -> String {
+    body.split("<tr id=\"rel-")
+        .skip(1)
+        .find(|row| row.contains(&format!("class=\"email\">{email}<")))
+        .and_then(|row| row.split('"').next())
+        .unwrap_or_else(|| panic!("no row for {email}"))
+        .to_string()
+}
+
+on_both_backends!(
+    pages_have_security_headers_and_forms_need_csrf,
+    language_comes_from_the_browser_then_the_switch_then_the_user,
+    set_password_link_works_once,
+    every_partner_refusal_is_a_translated_message,
+    users_tab_adds_changes_and_deactivates,
+);
