@@ -145,22 +145,28 @@ pub async fn run(server: &Server, args: &Args) -> anyhow::Result<Value> {
     .await?;
     server.quiet().await?;
 
-    eprintln!("reading the deep proof {total} times with {clients} clients");
     let path = Arc::new(format!("/api/v1/proofs/{target}"));
-    let run = drive(clients, total, move |_, _| {
+    let read = |clients: usize, total: usize| {
         let (reader, path) = (reader.clone(), path.clone());
-        async move {
-            let (status, body) = reader.call(Method::GET, &path, None).await?;
-            if status != StatusCode::OK {
-                bail!("GET {path}: {status} {body}");
+        eprintln!("reading the deep proof {total} times with {clients} clients");
+        drive(clients, total, move |_, _| {
+            let (reader, path) = (reader.clone(), path.clone());
+            async move {
+                let (status, body) = reader.call(Method::GET, &path, None).await?;
+                if status != StatusCode::OK {
+                    bail!("GET {path}: {status} {body}");
+                }
+                Ok(())
             }
-            Ok(())
-        }
-    })
-    .await?;
+        })
+    };
+    // One client first: the cost of one check with no queueing.
+    let single = read(1, total / 10).await?;
+    let run = read(clients, total).await?;
     let mut figures = run.summary("rps");
     figures["items"] = json!(chains * (DEPTH + 1) + DEPTH + 2);
     figures["depth"] = json!(DEPTH);
     figures["clients"] = json!(clients);
+    figures["one_client"] = single.summary("rps");
     Ok(figures)
 }
