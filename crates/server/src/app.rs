@@ -24,7 +24,7 @@ pub struct App {
 
 impl App {
     /// Opens the database (running migrations), creates the data folders and binds the port.
-    pub async fn build(config: Config) -> anyhow::Result<App> {
+    pub async fn build(mut config: Config) -> anyhow::Result<App> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
         std::fs::create_dir_all(config.files_dir())?;
@@ -37,6 +37,8 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
+        // With port 0 the kernel picks the port; links in e-mails must carry the real one.
+        config.listen = listener.local_addr()?;
         let files = crate::files::FileStore::open(&config)?;
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let state = AppState {
