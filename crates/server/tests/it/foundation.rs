@@ -747,7 +747,7 @@ async fn a_user_without_password_gets_a_set_password_mail(backend: Backend) {
         "{message:?}"
     );
     assert_eq!(message.subject(), "Your Coproof account at Agency");
-    let link = format!("{}/set-password?token=", app.config.public_url());
+    let link = format!("{}/set-password?token=", app.base);
     let token = message
         .body
         .split(&link)
