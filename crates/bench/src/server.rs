@@ -26,7 +26,17 @@ fn server_binary(args: &Args) -> anyhow::Result<PathBuf> {
     let bin = dir.join("coproof");
     if let Ok(cargo) = std::env::var("CARGO") {
         let mut build = std::process::Command::new(cargo);
-        build.args(["build", "-p", "coproof-server", "--bin", "coproof"]);
+        // Both packages, so that shared dependencies get the features of a workspace build
+        // and nothing is rebuilt for the server alone.
+        build.args([
+            "build",
+            "-p",
+            "coproof-server",
+            "-p",
+            "coproof-bench",
+            "--bin",
+            "coproof",
+        ]);
         if dir.ends_with("release") {
             build.arg("--release");
         }

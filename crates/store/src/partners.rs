@@ -197,6 +197,28 @@ where
     seen_from_row(&row, account_id)?.ok_or(Refusal::NotFound.into())
 }
 
+/// Everything the send rules ask about a request from account `$1` to address `$2`, in
+/// one statement (each statement is a round trip to the single SQLite writer, which is
+/// the hot path of sending). `$3` is one hour ago.
+const SEND_FACTS: &str = "SELECT o.account_id AS owner, o.language AS owner_language, \
+     (SELECT name FROM accounts WHERE id = $1) AS sender_name, \
+     (SELECT COUNT(*) FROM relationships WHERE sender_account_id = $1 AND email = $2 \
+        AND sender_view = 'pending' AND recipient_view = 'pending') AS pending_to_address, \
+     (SELECT COUNT(*) FROM relationships WHERE sender_account_id = $1 AND email = $2 \
+        AND (sender_view = 'rejected' OR recipient_view = 'rejected')) AS rejected_to_address, \
+     (SELECT COUNT(*) FROM relationships WHERE sender_view = 'accepted' \
+        AND recipient_view = 'accepted' AND ( \
+        (sender_account_id = $1 AND recipient_account_id = o.account_id) OR \
+        (sender_account_id = o.account_id AND recipient_account_id = $1))) AS partnerships, \
+     (SELECT COUNT(*) FROM relationships WHERE sender_account_id = o.account_id \
+        AND recipient_account_id = $1 AND sender_view = 'pending' \
+        AND recipient_view = 'pending') AS incoming, \
+     (SELECT COUNT(*) FROM relationships WHERE sender_account_id = $1 \
+        AND created_at > $3) AS sent_last_hour, \
+     (SELECT MIN(created_at) FROM relationships WHERE sender_account_id = $1 \
+        AND created_at > $3) AS oldest \
+     FROM (SELECT 1 AS one) base LEFT JOIN users o ON o.email = $2";
+
 /// Sends a partner request from the actor's account to `email` (send rules 2–8).
 pub async fn send(
     store: &Store,
@@ -209,56 +231,47 @@ pub async fn send(
     }
     let sender = actor.account_id.as_str();
     let now = now_micros();
+    let hour_ago = now - 3600 * 1_000_000;
     let mut tx = store.begin().await?;
     lock_account(store, &mut tx, sender).await?;
-    let owner: Option<(String, String)> =
-        sqlx::query_as("SELECT account_id, language FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-    let recipient = owner.as_ref().map(|(account, _)| account.clone());
+    if store.backend() == Backend::Postgres {
+        // Lock the pair before reading the facts that depend on it.
+        let owner: Option<String> =
+            sqlx::query_scalar("SELECT account_id FROM users WHERE email = $1")
+                .bind(email.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(r) = owner.as_deref().filter(|r| *r != sender) {
+            lock_pair(store, &mut tx, sender, r).await?;
+        }
+    }
+    let row = sqlx::query(SEND_FACTS)
+        .bind(sender)
+        .bind(email.as_str())
+        .bind(hour_ago)
+        .fetch_one(&mut *tx)
+        .await?;
+    let recipient: Option<String> = col(&row, "owner")?;
+    let count = |name: &str| -> StoreResult<i64> { col::<i64>(&row, name) };
     let mut facts = SendFacts {
         sender_is_admin: true,
         address_is_own_user: recipient.as_deref() == Some(sender),
+        already_partners: count("partnerships")? > 0,
+        incoming_pending: count("incoming")? > 0,
+        sent_last_hour: u32::try_from(count("sent_last_hour")?).unwrap_or(u32::MAX),
         ..SendFacts::default()
     };
-    if let Some(r) = recipient.as_deref().filter(|r| *r != sender) {
-        lock_pair(store, &mut tx, sender, r).await?;
-        facts.already_partners = are_partners(&mut tx, sender, r).await?;
-        facts.incoming_pending = sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM relationships WHERE sender_account_id = $1 \
-             AND recipient_account_id = $2 AND sender_view = 'pending' \
-             AND recipient_view = 'pending'",
-        )
-        .bind(r)
-        .bind(sender)
-        .fetch_one(&mut *tx)
-        .await?
-            > 0;
+    // Rules 5 and 6 only ask whether some request to E is pending, and whether some has a
+    // rejected view: one representative of each is enough.
+    if count("pending_to_address")? > 0 {
+        facts.existing_to_address.push(Views::NEW);
     }
-    let existing = sqlx::query(&format!(
-        "SELECT {REL_COLUMNS} FROM relationships r WHERE r.sender_account_id = $1 \
-         AND r.email = $2 AND NOT (r.sender_view = 'none' AND r.recipient_view = 'none')"
-    ))
-    .bind(sender)
-    .bind(email.as_str())
-    .fetch_all(&mut *tx)
-    .await?;
-    for row in &existing {
+    if count("rejected_to_address")? > 0 {
         facts
             .existing_to_address
-            .push(Relationship::from_row(row)?.views);
+            .push(Views::new(View::Rejected, View::Rejected));
     }
-    let hour_ago = now - 3600 * 1_000_000;
-    let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT COUNT(*), MIN(created_at) FROM relationships \
-         WHERE sender_account_id = $1 AND created_at > $2",
-    )
-    .bind(sender)
-    .bind(hour_ago)
-    .fetch_one(&mut *tx)
-    .await?;
-    facts.sent_last_hour = u32::try_from(count).unwrap_or(u32::MAX);
+    let oldest: Option<i64> = col(&row, "oldest")?;
     facts.retry_after_secs =
         oldest.map_or(0, |t| ((t - hour_ago).max(0) as u64).div_ceil(1_000_000));
     partner::check_send(&facts, limit_per_hour)?;
@@ -277,16 +290,11 @@ pub async fn send(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let sender_account = crate::accounts::Account {
-        id: sender.to_string(),
-        name: sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
-            .bind(sender)
-            .fetch_one(&mut *tx)
-            .await?,
-    };
-    let language = owner
-        .as_ref()
-        .and_then(|(_, lang)| Language::parse(lang))
+    let sender_name: String = col(&row, "sender_name")?;
+    let owner_language: Option<String> = col(&row, "owner_language")?;
+    let language = owner_language
+        .as_deref()
+        .and_then(Language::parse)
         .unwrap_or(actor.language);
     outbox::enqueue(
         &mut tx,
@@ -297,7 +305,7 @@ pub async fn send(
             params: serde_json::json!({
                 "inviter_name": actor.name,
                 "inviter_email": actor.email,
-                "account_name": sender_account.name,
+                "account_name": sender_name,
                 "has_account": recipient.is_some(),
                 "email": email.as_str(),
             }),
@@ -324,9 +332,22 @@ pub async fn send(
         Views::NEW,
     )
     .await?;
-    let seen = seen_by(&mut *tx, sender, &id).await?;
     tx.commit().await?;
-    Ok(seen)
+    // What the sender sees of a new request: no partner account until it is accepted.
+    Ok(Seen {
+        id,
+        direction: Side::Sender,
+        status: View::Pending,
+        email: rel.email,
+        partner_account: None,
+        invited_by: Inviter {
+            id: actor.id.clone(),
+            name: actor.name.clone(),
+            email: actor.email.clone(),
+        },
+        created_at: now,
+        updated_at: now,
+    })
 }
 
 /// Accept, reject or delete a relationship on behalf of the actor's account. Returns the

@@ -45,7 +45,6 @@ fn decode_qp(text: &str) -> Vec<u8> {
 /// Decodes RFC 2047 encoded words (`=?utf-8?b?…?=` / `=?utf-8?q?…?=`).
 fn decode_header(value: &str) -> String {
     let mut out = String::new();
-    let mut last_was_word = false;
     for token in value.split_whitespace() {
         let word = token
             .strip_prefix("=?")
@@ -63,16 +62,13 @@ fn decode_header(value: &str) -> String {
                 String::from_utf8(raw).ok()
             });
         match word {
-            Some(w) => {
-                out.push_str(&w);
-                last_was_word = true;
-            }
+            // Whitespace between two encoded words is not part of the text.
+            Some(w) => out.push_str(&w),
             None => {
-                if !out.is_empty() && !(last_was_word && token.is_empty()) {
+                if !out.is_empty() {
                     out.push(' ');
                 }
                 out.push_str(token);
-                last_was_word = false;
             }
         }
     }
