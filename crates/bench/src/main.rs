@@ -5,6 +5,7 @@
 //! `cargo run --release -p coproof-bench -- --scale small|full [--database-url URL] --json PATH`
 
 mod api;
+mod contacts_data;
 mod data;
 mod load;
 mod machine;

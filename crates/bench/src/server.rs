@@ -108,6 +108,18 @@ impl Server {
         })
     }
 
+    /// The database the server uses (SQLite in its data dir unless told otherwise).
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self._dir.path().join("coproof.db").display())
+        })
+    }
+
+    /// The server's process id (for its memory use).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     pub fn backend(&self) -> &'static str {
         match &self.database_url {
             Some(url) if url.starts_with("postgres") => "postgres",

@@ -3,6 +3,7 @@
 //! `results`. Add a module and a line in [`ALL`] for a new one.
 
 mod access_check;
+mod contacts;
 mod healthz;
 mod partner_cycle;
 mod partner_send;
@@ -36,5 +37,34 @@ pub const ALL: &[Measurement] = &[
     Measurement {
         name: "access_check",
         run: |s, a| Box::pin(access_check::run(s, a)),
+    },
+    Measurement {
+        name: "contacts_raw_sql",
+        run: |s, a| Box::pin(contacts::raw_sql(s, a)),
+    },
+    Measurement {
+        name: "contacts_first_page",
+        run: |s, a| Box::pin(contacts::first_page(s, a)),
+    },
+    Measurement {
+        name: "contacts_deep_page",
+        run: |s, a| Box::pin(contacts::deep_page(s, a)),
+    },
+    Measurement {
+        name: "contacts_search",
+        run: |s, a| Box::pin(contacts::search(s, a)),
+    },
+    Measurement {
+        name: "user_join_fanout",
+        run: |s, a| Box::pin(contacts::user_join_fanout(s, a)),
+    },
+    Measurement {
+        name: "accept_large",
+        run: |s, a| Box::pin(contacts::accept_large(s, a)),
+    },
+    // Last: the peak over everything above.
+    Measurement {
+        name: "server_peak_rss_mb",
+        run: |s, a| Box::pin(contacts::peak_rss(s, a)),
     },
 ];
