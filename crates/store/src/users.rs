@@ -200,15 +200,18 @@ pub async fn update(
         return Err(Refusal::Forbidden.into());
     }
     let mut tx = store.begin().await?;
+    // The contacts lock comes first, as in every transaction that takes it (lock order:
+    // contacts advisory lock, account row, pair row, relationship rows).
+    contacts::sync::lock_account(store, &mut tx, &actor.account_id).await?;
     // Changes to one account's users take turns (PostgreSQL): two admins stepping down at
-    // once must not both see the other as the admin who stays.
-    sqlx::query(&format!(
-        "SELECT id FROM accounts WHERE id = $1{}",
-        store.for_update()
-    ))
-    .bind(&actor.account_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    // once must not both see the other as the admin who stays. `NO KEY UPDATE` leaves the
+    // key-share locks of foreign keys (new account pairs, new users) free.
+    if store.backend() == crate::Backend::Postgres {
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(&actor.account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    }
     let row = sqlx::query(&format!(
         "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.account_id = $2{}",
         store.for_update()
