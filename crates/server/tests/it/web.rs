@@ -610,10 +610,128 @@ fn rel_id(body: &str, email: &str) -> String {
         .to_string()
 }
 
+/// The id and the HTML of the Contacts row for an address.
+fn contact_row(body: &str, email: &str) -> Option<(String, String)> {
+    body.split("<tr id=\"contact-")
+        .skip(1)
+        .find(|row| row.contains(&format!("data-email=\"{email}\"")))
+        .map(|row| {
+            let row = row.split("</tr>").next().unwrap_or(row);
+            let id = row.split('"').next().unwrap_or_default().to_string();
+            (id, row.to_string())
+        })
+}
+
+async fn contacts_page_lists_adds_and_deletes(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut a = Browser::new(&app, "en");
+    a.signup("Alpha", "Ann", "ann@alpha.test", "en").await;
+    let mut b = Browser::new(&app, "ko");
+    b.signup("Beta", "Bob", "bob@beta.test", "ko").await;
+    send(&mut a, "bob@beta.test").await;
+    let tab = b.get("/settings/account/partners").await;
+    let rel = rel_id(&tab.body, "bob@beta.test");
+    b.post(&format!("/settings/account/partners/{rel}/accept"), &[])
+        .await;
+
+    // A partner's user is a member of an active partnership, and cannot be deleted.
+    let page = a.get("/contacts").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (_, row) = contact_row(&page.body, "bob@beta.test").expect("Bob is a contact");
+    assert!(row.contains("Partnership active"), "{row}");
+    assert!(row.contains("class=\"partner-account\">Beta<"), "{row}");
+    assert!(!row.contains("/delete"), "{row}");
+    let (_, own) = contact_row(&page.body, "ann@alpha.test").expect("Ann is a contact");
+    assert!(own.contains("data-kind=\"user\""));
+    // Beta reads it in Korean.
+    let page = b.get("/contacts").await;
+    let (_, row) = contact_row(&page.body, "ann@alpha.test").expect("Ann at Beta");
+    assert!(row.contains("파트너십 유지 중"), "{row}");
+
+    // Once the partnership is deleted, the member shows as ended and may be deleted.
+    let tab = a.get("/settings/account/partners").await;
+    let rel = rel_id(&tab.body, "bob@beta.test");
+    a.post(&format!("/settings/account/partners/{rel}/delete"), &[])
+        .await;
+    let page = a.get("/contacts").await;
+    let (bob, row) = contact_row(&page.body, "bob@beta.test").expect("Bob stays");
+    assert!(row.contains("Partnership ended"), "{row}");
+    assert!(row.contains("/delete"), "{row}");
+
+    // Add a guest; the same address twice is refused; search and kind filter find it.
+    let added = a
+        .post(
+            "/contacts",
+            &[
+                ("name", "Gail Guest"),
+                ("email", "gail@guest.test"),
+                ("company", "Guesthouse"),
+            ],
+        )
+        .await;
+    assert!(
+        added.body.contains("The guest was added."),
+        "{}",
+        added.body
+    );
+    let (gail, row) = contact_row(&added.body, "gail@guest.test").expect("Gail listed");
+    assert!(row.contains("Guesthouse") && row.contains("data-kind=\"guest\""));
+    let again = a
+        .post(
+            "/contacts",
+            &[("name", "Gail"), ("email", "GAIL@guest.test")],
+        )
+        .await;
+    assert!(again
+        .body
+        .contains("A contact with this e-mail address already exists."));
+    let found = a.get("/contacts?q=guesth&kind=guest").await;
+    assert!(contact_row(&found.body, "gail@guest.test").is_some());
+    assert!(contact_row(&found.body, "ann@alpha.test").is_none());
+
+    // Import: one new guest, one already there.
+    let csv = "Email,Name\nhal@guest.test,Hal\ngail@guest.test,Gail\n";
+    let report = a.post("/contacts/import", &[("csv", csv)]).await;
+    assert!(
+        report.body.contains("class=\"imported-count\">1<"),
+        "{}",
+        report.body
+    );
+    assert!(report.body.contains("<tr class=\"refused\"><td>3</td>"));
+
+    // Delete the guest and the former member; a user of the account cannot be deleted.
+    let page = a.post(&format!("/contacts/{gail}/delete"), &[]).await;
+    assert!(page.body.contains("The contact was deleted."));
+    assert!(contact_row(&page.body, "gail@guest.test").is_none());
+    let page = a.post(&format!("/contacts/{bob}/delete"), &[]).await;
+    assert!(contact_row(&page.body, "bob@beta.test").is_none());
+    let (ann, _) = contact_row(&page.body, "ann@alpha.test").expect("Ann");
+    let page = a.post(&format!("/contacts/{ann}/delete"), &[]).await;
+    assert!(page
+        .body
+        .contains("Users of your account and members of active partners"));
+
+    // Visitors get the translated 403 page.
+    let alpha = app.login("ann@alpha.test", "correct horse").await;
+    app.add_user(&alpha, "vic@alpha.test", "visitor").await;
+    let mut v = Browser::new(&app, "ko");
+    v.get("/login").await;
+    v.post(
+        "/login",
+        &[("email", "vic@alpha.test"), ("password", "correct horse")],
+    )
+    .await;
+    let page = v.get("/contacts").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(!page.body.contains("ann@alpha.test"));
+    assert!(page.body.contains("lang=\"ko\""), "{}", page.body);
+}
+
 on_both_backends!(
     pages_have_security_headers_and_forms_need_csrf,
     language_comes_from_the_browser_then_the_switch_then_the_user,
     set_password_link_works_once,
     every_partner_refusal_is_a_translated_message,
     users_tab_adds_changes_and_deactivates,
+    contacts_page_lists_adds_and_deletes,
 );

@@ -41,7 +41,7 @@ pub struct ContactQuery {
     pub cursor: Option<String>,
 }
 
-fn parse_filter(query: &ContactQuery) -> Result<Filter, ApiError> {
+pub(crate) fn parse_filter(query: &ContactQuery) -> Result<Filter, ApiError> {
     Ok(Filter {
         kind: match query.kind.as_deref() {
             None | Some("") => None,
@@ -67,12 +67,14 @@ fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
 }
 
 /// Cursors are base64url of the JSON of where the next page starts.
-fn encode_cursor<T: Serialize>(after: &T) -> String {
+pub(crate) fn encode_cursor<T: Serialize>(after: &T) -> String {
     let json = serde_json::to_vec(after).unwrap_or_default();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
-fn decode_cursor<T: for<'de> Deserialize<'de>>(raw: Option<&str>) -> Result<Option<T>, ApiError> {
+pub(crate) fn decode_cursor<T: for<'de> Deserialize<'de>>(
+    raw: Option<&str>,
+) -> Result<Option<T>, ApiError> {
     match raw {
         None | Some("") => Ok(None),
         Some(raw) => base64::engine::general_purpose::URL_SAFE_NO_PAD

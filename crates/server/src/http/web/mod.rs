@@ -3,6 +3,7 @@
 //! Handlers call the store directly, under the same rules as the JSON API.
 
 pub mod auth;
+pub mod contacts;
 pub mod home;
 pub mod i18n;
 pub mod partners;
@@ -48,6 +49,9 @@ pub fn routes() -> Router<AppState> {
             "/settings/account/partners/{id}/{action}",
             post(partners::act),
         )
+        .route("/contacts", get(contacts::page).post(contacts::add))
+        .route("/contacts/import", post(contacts::import))
+        .route("/contacts/{id}/delete", post(contacts::delete))
         .route("/static/app.css", get(stylesheet))
         .layer(axum::middleware::from_fn(security_headers))
 }

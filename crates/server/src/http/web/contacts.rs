@@ -1,0 +1,256 @@
+//! The Contacts page: search, kind filter, pages by keyset cursor, adding guests, deleting
+//! guests and members of ended partnerships, CSV export (the API's) and CSV import.
+
+use super::{with_code, Chrome, Posted, Visitor};
+use crate::http::api::contacts::{decode_cursor, encode_cursor, parse_filter, ContactQuery};
+use crate::http::api::contacts_csv;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use coproof_core::contact::{check_delete, Kind};
+use coproof_core::Refusal;
+use coproof_store::contacts::guests::{self, GuestInput};
+use coproof_store::contacts::{self, After, Contact};
+
+const PAGE: &str = "/contacts";
+const LIMIT: u32 = 50;
+
+/// One row of the Contacts table.
+pub struct Row {
+    pub id: String,
+    pub kind: &'static str,
+    pub kind_label: String,
+    pub name: String,
+    pub email: String,
+    pub company: String,
+    /// For members: `active` or `ended`, and its label.
+    pub partnership: Option<(&'static str, String)>,
+    pub active: bool,
+    pub can_delete: bool,
+}
+
+/// One refused row of an import.
+pub struct RefusedRow {
+    pub row: u64,
+    pub email: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "contacts.html")]
+struct ContactsPage {
+    c: Chrome,
+    rows: Vec<Row>,
+    q: String,
+    kind: String,
+    kinds: Vec<(&'static str, String)>,
+    next_link: Option<String>,
+    export_link: String,
+    may_add: bool,
+    imported: Option<(u64, Vec<RefusedRow>)>,
+}
+
+fn row(c: &Chrome, contact: &Contact, may_delete: bool) -> Row {
+    let kind = contact.kind.as_str();
+    Row {
+        id: contact.id.clone(),
+        kind,
+        kind_label: c.t.get(&format!("contacts-kind-{kind}")),
+        name: contact.name.clone(),
+        email: contact.email.clone(),
+        company: contact.company.clone().unwrap_or_default(),
+        partnership: contact.partnership.map(|p| {
+            let p = p.as_str();
+            (p, c.t.get(&format!("contacts-partnership-{p}")))
+        }),
+        active: contact.active,
+        can_delete: may_delete && check_delete(contact.kind, contact.partnership).is_ok(),
+    }
+}
+
+fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    s.finish()
+}
+
+async fn show(
+    state: &AppState,
+    visitor: Visitor,
+    imported: Option<(u64, Vec<RefusedRow>)>,
+) -> Response {
+    let me = match visitor.require() {
+        Ok(s) if s.user.profile.sees_contacts() => s.user.clone(),
+        Ok(_) => return visitor.turn_away(super::Barrier::Forbidden(visitor.lang)),
+        Err(refused) => return visitor.turn_away(refused),
+    };
+    let q = visitor.query.get("q").cloned().unwrap_or_default();
+    let kind = visitor
+        .query
+        .get("kind")
+        .filter(|k| Kind::parse(k).is_some())
+        .cloned()
+        .unwrap_or_default();
+    let query = ContactQuery {
+        q: Some(q.clone()),
+        kind: Some(kind.clone()),
+        view: None,
+        limit: None,
+        cursor: None,
+    };
+    let filter = match parse_filter(&query) {
+        Ok(f) => f,
+        Err(e) => return visitor.fail(e),
+    };
+    let after: Option<After> = match decode_cursor(visitor.query.get("cursor").map(String::as_str))
+    {
+        Ok(a) => a,
+        Err(e) => return visitor.fail(e),
+    };
+    let found = match contacts::list(
+        &state.store,
+        &me.account_id,
+        &filter,
+        after.as_ref(),
+        LIMIT + 1,
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(e) => return visitor.fail(e),
+    };
+    let more = found.len() > LIMIT as usize;
+    let shown = &found[..found.len().min(LIMIT as usize)];
+    let c = visitor.chrome("contacts-title");
+    let may_delete = me.profile.deletes_contacts();
+    let rows = shown.iter().map(|s| row(&c, s, may_delete)).collect();
+    let next_link = match (more, shown.last()) {
+        (true, Some(last)) => Some(format!(
+            "{PAGE}?{}",
+            query_string(&[
+                ("q", &q),
+                ("kind", &kind),
+                ("cursor", &encode_cursor(&After::of(last))),
+            ])
+        )),
+        _ => None,
+    };
+    let kinds = Kind::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.as_str(),
+                c.t.get(&format!("contacts-kind-{}", k.as_str())),
+            )
+        })
+        .collect();
+    let page = ContactsPage {
+        export_link: format!(
+            "/api/v1/contacts/export?{}",
+            query_string(&[("q", &q), ("kind", &kind)])
+        ),
+        next_link,
+        may_add: me.profile.adds_contacts(),
+        kinds,
+        c,
+        rows,
+        q,
+        kind,
+        imported,
+    };
+    visitor.render(&page)
+}
+
+pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
+    show(&state, visitor, None).await
+}
+
+fn optional(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+pub async fn add(State(state): State<AppState>, posted: Posted) -> Response {
+    let me = match posted.visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return posted.visitor.turn_away(refused),
+    };
+    let input = GuestInput {
+        email: posted.field("email").to_string(),
+        name: posted.field("name").to_string(),
+        company: optional(posted.field("company")),
+        telephone: optional(posted.field("telephone")),
+        mobile: optional(posted.field("mobile")),
+    };
+    let to = match guests::add(&state.store, &me, &input).await {
+        Ok(_) => with_code(PAGE, "ok", "contact_added"),
+        Err(e) => {
+            let e = ApiError::from(e);
+            if e.code == Refusal::Forbidden.code() {
+                return posted.visitor.error_page(e.status, e.code);
+            }
+            with_code(PAGE, "error", e.code)
+        }
+    };
+    posted.visitor.redirect(&to)
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Response {
+    let me = match posted.visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return posted.visitor.turn_away(refused),
+    };
+    let to = match guests::delete(&state.store, &me, &id).await {
+        Ok(()) => with_code(PAGE, "ok", "contact_deleted"),
+        Err(e) => {
+            let e = ApiError::from(e);
+            if e.code == Refusal::Forbidden.code() {
+                return posted.visitor.error_page(e.status, e.code);
+            }
+            with_code(PAGE, "error", e.code)
+        }
+    };
+    posted.visitor.redirect(&to)
+}
+
+/// Imports the CSV pasted into the form's text area and shows the report on the page.
+pub async fn import(State(state): State<AppState>, posted: Posted) -> Response {
+    let me = match posted.visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return posted.visitor.turn_away(refused),
+    };
+    let rows = match contacts_csv::read(posted.field("csv").as_bytes()) {
+        Ok(rows) => rows,
+        Err(e) => return posted.visitor.redirect(&with_code(PAGE, "error", e.code)),
+    };
+    match guests::import(&state.store, &me, &rows).await {
+        Ok(report) => {
+            let t = posted.visitor.t();
+            let refused = report
+                .refused
+                .into_iter()
+                .map(|r| RefusedRow {
+                    row: r.row,
+                    email: r.email,
+                    reason: t
+                        .known(&format!("error-{}", r.reason))
+                        .unwrap_or_else(|| t.get("contacts-import-duplicate")),
+                })
+                .collect();
+            let mut visitor = posted.visitor;
+            visitor.query.clear();
+            show(&state, visitor, Some((report.imported, refused))).await
+        }
+        Err(e) => posted.visitor.fail(e),
+    }
+}
