@@ -558,7 +558,7 @@ pub(crate) async fn attach_address(store: &Store, tx: &mut Tx, user: &User) -> S
             recipient_account_id: Some(user.account_id.clone()),
             ..rel.clone()
         };
-        if are_partners(tx, &rel.sender_account_id, &user.account_id).await? {
+        if partnership_exists(&mut **tx, &rel.sender_account_id, &user.account_id).await? {
             set_gone(tx, &rel.id).await?;
             audit::record(tx, AuditAction::Resolve, None, &attached, rel.views, gone()).await?;
         } else {
@@ -586,7 +586,11 @@ async fn load(tx: &mut Tx, id: &str, lock: &str) -> StoreResult<Option<Relations
     row.as_ref().map(Relationship::from_row).transpose()
 }
 
-async fn are_partners(tx: &mut Tx, a: &str, b: &str) -> StoreResult<bool> {
+/// Whether `a` and `b` have an accepted relationship, either direction, as `executor` sees it.
+async fn partnership_exists<'e, E>(executor: E, a: &str, b: &str) -> StoreResult<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM relationships WHERE sender_view = 'accepted' \
          AND recipient_view = 'accepted' AND ( \
@@ -595,24 +599,14 @@ async fn are_partners(tx: &mut Tx, a: &str, b: &str) -> StoreResult<bool> {
     )
     .bind(a)
     .bind(b)
-    .fetch_one(&mut **tx)
+    .fetch_one(executor)
     .await?;
     Ok(n > 0)
 }
 
 /// Whether two accounts are active partners now.
 pub async fn partners_now(store: &Store, a: &str, b: &str) -> StoreResult<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM relationships WHERE sender_view = 'accepted' \
-         AND recipient_view = 'accepted' AND ( \
-         (sender_account_id = $1 AND recipient_account_id = $2) OR \
-         (sender_account_id = $2 AND recipient_account_id = $1))",
-    )
-    .bind(a)
-    .bind(b)
-    .fetch_one(store.reader())
-    .await?;
-    Ok(n > 0)
+    partnership_exists(store.reader(), a, b).await
 }
 
 /// Serializes sends from one account (rate limit, rules 5 and 6).
