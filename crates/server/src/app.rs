@@ -2,6 +2,7 @@
 //! until told to stop, then let in-flight requests finish.
 
 use crate::config::Config;
+use crate::fanout::FanoutWorker;
 use crate::http;
 use crate::mail::MailWorker;
 use crate::password::Hasher;
@@ -31,6 +32,7 @@ impl App {
         std::fs::create_dir_all(config.mail_dir())?;
         let mut options = StoreOptions::new(config.database_url());
         options.max_connections = config.db_connections;
+        options.sync_fanout_limit = config.contacts_sync_limit;
         let store = Store::open(&options)
             .await
             .with_context(|| format!("opening the database {}", redact(&config.database_url())))?;
@@ -69,7 +71,8 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = MailWorker::new(self.state.clone()).spawn(stop_rx);
+        let worker = MailWorker::new(self.state.clone()).spawn(stop_rx.clone());
+        let fanout = FanoutWorker::new(self.state.store.clone()).spawn(stop_rx);
         let router = http::router(self.state.clone());
         let (told_tx, told_rx) = tokio::sync::oneshot::channel::<()>();
         let serving = axum::serve(
@@ -95,6 +98,7 @@ impl App {
         }
         let _ = stop_tx.send(true);
         let _ = worker.await;
+        let _ = fanout.await;
         self.state.store.close().await;
         Ok(())
     }

@@ -64,6 +64,11 @@ pub struct Config {
     #[arg(long, env = "COPROOF_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
 
+    /// Active partners up to which a new user appears on their Contacts pages within the
+    /// request that adds it; beyond, a background worker adds it right after, in chunks.
+    #[arg(long, env = "COPROOF_CONTACTS_SYNC_LIMIT", default_value_t = coproof_store::DEFAULT_SYNC_FANOUT_LIMIT)]
+    pub contacts_sync_limit: u32,
+
     /// Log format: `pretty` or `json`.
     #[arg(long, env = "COPROOF_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod fanout;
 pub mod files;
 pub mod http;
 pub mod mail;

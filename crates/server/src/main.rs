@@ -107,6 +107,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Check(CheckCommand::Contacts { database }) => {
             let store = open(&database).await?;
+            coproof_store::contacts::fanout::finish_all(&store).await?;
             let summary = coproof_store::contacts::check::check(&store).await?;
             store.close().await;
             for difference in &summary.differences {

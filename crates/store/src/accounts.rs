@@ -27,10 +27,24 @@ pub async fn sign_up(
     account_name: &str,
     owner: &NewUser,
 ) -> StoreResult<(Account, User)> {
+    let (s, account_name, owner) = (store.clone(), account_name.to_string(), owner.clone());
+    store
+        .write(move || {
+            let (s, account_name, owner) = (s.clone(), account_name.clone(), owner.clone());
+            async move { sign_up_now(&s, &account_name, &owner).await }
+        })
+        .await
+}
+
+async fn sign_up_now(
+    store: &Store,
+    account_name: &str,
+    owner: &NewUser,
+) -> StoreResult<(Account, User)> {
     let mut tx = store.begin().await?;
     let account = insert(&mut tx, account_name).await?;
     let user = users::insert(&mut tx, &account.id, owner).await?;
-    contacts::sync::user_added(&mut tx, &user).await?;
+    contacts::sync::user_added(store, &mut tx, &user).await?;
     partners::attach_address(store, &mut tx, &user).await?;
     tx.commit().await?;
     Ok((account, user))

@@ -1,6 +1,7 @@
 //! The append-only audit log of partner relationships: every send, accept, reject,
 //! delete and automatic resolution, with actor, views before and after, and UTC time.
 
+use crate::batch::Statement;
 use crate::partners::Relationship;
 use crate::users::User;
 use crate::{col, ids, now_micros, Store, StoreResult, Tx};
@@ -42,27 +43,37 @@ pub(crate) async fn record(
     before: Views,
     after: Views,
 ) -> StoreResult<()> {
-    sqlx::query(
+    entry(action, actor, rel, before, after).execute(tx).await
+}
+
+/// The entry [`record`] writes, for a [`crate::batch::Batch`].
+pub(crate) fn entry(
+    action: AuditAction,
+    actor: Option<&User>,
+    rel: &Relationship,
+    before: Views,
+    after: Views,
+) -> Statement {
+    Statement::new(
         "INSERT INTO audit_log (id, at, action, actor_user_id, actor_account_id, relationship_id, \
          sender_account_id, recipient_account_id, sender_view_before, recipient_view_before, \
          sender_view_after, recipient_view_after) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        vec![
+            ids::new_id().into(),
+            now_micros().into(),
+            action.as_str().into(),
+            actor.map(|a| a.id.clone()).into(),
+            actor.map(|a| a.account_id.clone()).into(),
+            (&rel.id).into(),
+            (&rel.sender_account_id).into(),
+            rel.recipient_account_id.clone().into(),
+            before.sender.as_str().into(),
+            before.recipient.as_str().into(),
+            after.sender.as_str().into(),
+            after.recipient.as_str().into(),
+        ],
     )
-    .bind(ids::new_id())
-    .bind(now_micros())
-    .bind(action.as_str())
-    .bind(actor.map(|a| a.id.clone()))
-    .bind(actor.map(|a| a.account_id.clone()))
-    .bind(&rel.id)
-    .bind(&rel.sender_account_id)
-    .bind(rel.recipient_account_id.clone())
-    .bind(before.sender.as_str())
-    .bind(before.recipient.as_str())
-    .bind(after.sender.as_str())
-    .bind(after.recipient.as_str())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// One audit entry as an account sees it.

@@ -27,6 +27,17 @@ impl StoreError {
         matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut))
     }
 
+    /// Whether PostgreSQL aborted the transaction to break a deadlock or a serialization
+    /// conflict: trying it again from the start is safe.
+    pub fn is_transient_conflict(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                matches!(e.code().as_deref(), Some("40P01") | Some("40001"))
+            }
+            _ => false,
+        }
+    }
+
     /// Whether a database error is a unique-constraint violation (SQLite or PostgreSQL).
     pub fn is_unique_violation(&self) -> bool {
         match self {

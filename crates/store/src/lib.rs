@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod batch;
 pub mod contacts;
 pub mod error;
 pub mod ids;
@@ -19,6 +20,7 @@ pub mod outbox;
 pub mod partners;
 pub mod tokens;
 pub mod users;
+pub mod writer;
 
 pub use error::{StoreError, StoreResult};
 
@@ -26,7 +28,9 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// A write transaction.
 pub type Tx = sqlx::Transaction<'static, Any>;
@@ -55,6 +59,8 @@ pub struct Store {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    sync_fanout_limit: u32,
+    fanout_wake: Arc<Notify>,
 }
 
 /// How to open the database.
@@ -63,13 +69,20 @@ pub struct StoreOptions {
     pub url: String,
     /// Connections for reads (SQLite) or for everything (PostgreSQL).
     pub max_connections: u32,
+    /// Active partners up to which a new user's member rows are written in the
+    /// transaction that adds it; beyond, right after it (`contacts::fanout`).
+    pub sync_fanout_limit: u32,
 }
+
+/// See [`StoreOptions::sync_fanout_limit`].
+pub const DEFAULT_SYNC_FANOUT_LIMIT: u32 = 50;
 
 impl StoreOptions {
     pub fn new(url: impl Into<String>) -> StoreOptions {
         StoreOptions {
             url: url.into(),
             max_connections: 16,
+            sync_fanout_limit: DEFAULT_SYNC_FANOUT_LIMIT,
         }
     }
 }
@@ -88,14 +101,32 @@ impl Store {
         let url = options.url.as_str();
         if url.starts_with("sqlite:") {
             let url = sqlite_url(url)?;
-            let write = sqlite_pool(&url, 1).connect(&url).await?;
-            let read = sqlite_pool(&url, options.max_connections.max(1))
+            let write = sqlite_pool(&url, 1)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        sqlite_pragmas(conn).await?;
+                        // Checkpoints run beside the writer (`checkpoints`); this is only
+                        // the backstop should they stop.
+                        conn.execute(
+                            format!("PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES};").as_str(),
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
                 .connect(&url)
                 .await?;
+            let read = sqlite_pool(&url, options.max_connections.max(1))
+                .after_connect(|conn, _meta| Box::pin(async move { sqlite_pragmas(conn).await }))
+                .connect(&url)
+                .await?;
+            tokio::spawn(checkpoints(read.clone()));
             Ok(Store {
                 read,
                 write,
                 backend: Backend::Sqlite,
+                sync_fanout_limit: options.sync_fanout_limit,
+                fanout_wake: Arc::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -107,6 +138,8 @@ impl Store {
                 read: pool.clone(),
                 write: pool,
                 backend: Backend::Postgres,
+                sync_fanout_limit: options.sync_fanout_limit,
+                fanout_wake: Arc::default(),
             })
         } else {
             Err(StoreError::Config(format!(
@@ -123,6 +156,21 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// See [`StoreOptions::sync_fanout_limit`].
+    pub fn sync_fanout_limit(&self) -> u32 {
+        self.sync_fanout_limit
+    }
+
+    /// Wakes the contacts fan-out worker: a job was queued.
+    pub fn fanout_queued(&self) {
+        self.fanout_wake.notify_one();
+    }
+
+    /// Resolves when a contacts fan-out job may have been queued (in this process).
+    pub async fn fanout_queued_signal(&self) {
+        self.fanout_wake.notified().await;
     }
 
     /// The pool for reads outside a transaction.
@@ -163,22 +211,50 @@ impl Store {
     }
 }
 
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// WAL pages after which the writer checkpoints by itself (about 400 MB): reached only if
+/// the checkpoint task stopped.
+const WAL_BACKSTOP_PAGES: u32 = 100_000;
+
 fn sqlite_pool(url: &str, max: u32) -> AnyPoolOptions {
     let _ = url;
     AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                )
-                .await?;
-                Ok(())
-            })
-        })
+}
+
+async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    conn.execute(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+    )
+    .await?;
+    Ok(())
+}
+
+/// Copies the WAL back into the database file from a reader connection, beside the
+/// writer. SQLite would otherwise do it inside whichever write transaction crossed the
+/// threshold, holding the one writer (and everyone queued behind it) for the copy and
+/// its fsyncs. A passive checkpoint waits for no reader and no writer. Ends when the
+/// pool is closed.
+async fn checkpoints(read: AnyPool) {
+    loop {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        if read.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_optional(&read)
+            .await
+        {
+            if read.is_closed() {
+                return;
+            }
+            tracing::warn!("WAL checkpoint: {e}");
+        }
+    }
 }
 
 /// Normalizes a SQLite URL so the file (and its folder) is created when missing.

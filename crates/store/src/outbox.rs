@@ -1,7 +1,8 @@
 //! The outbox: e-mail queued in the transaction of the change that causes it, then
-//! delivered by a worker that claims one message at a time (safely across processes) and
-//! marks it sent only after the mail server took it.
+//! delivered by a worker that claims a few messages at a time (safely across processes)
+//! and marks them sent only after the mail server took them.
 
+use crate::batch::Statement;
 use crate::{col, ids, now_micros, Store, StoreError, StoreResult, Tx};
 use coproof_core::Language;
 
@@ -64,69 +65,131 @@ pub struct Queued {
 
 /// Queues `mail` inside the caller's transaction.
 pub async fn enqueue(tx: &mut Tx, mail: &Mail) -> StoreResult<()> {
-    let now = now_micros();
-    sqlx::query(
-        "INSERT INTO outbox (id, kind, recipient, language, params, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6)",
-    )
-    .bind(ids::new_id())
-    .bind(mail.kind.as_str())
-    .bind(&mail.recipient)
-    .bind(mail.language.as_str())
-    .bind(mail.params.to_string())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    message(mail).execute(tx).await
 }
 
-/// Claims the next message due, for `lease_micros`; another worker (or process) will not
-/// take it until the lease runs out.
-pub async fn claim_due(store: &Store, lease_micros: i64) -> StoreResult<Option<Queued>> {
+/// The row [`enqueue`] writes, for a [`crate::batch::Batch`].
+pub fn message(mail: &Mail) -> Statement {
+    let now = now_micros();
+    Statement::new(
+        "INSERT INTO outbox (id, kind, recipient, language, params, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        vec![
+            ids::new_id().into(),
+            mail.kind.as_str().into(),
+            (&mail.recipient).into(),
+            mail.language.as_str().into(),
+            mail.params.to_string().into(),
+            now.into(),
+        ],
+    )
+}
+
+/// Claims up to `limit` messages due, oldest first, for `lease_micros`; another worker
+/// (or process) will not take them until the lease runs out.
+pub async fn claim_due(store: &Store, lease_micros: i64, limit: u32) -> StoreResult<Vec<Queued>> {
+    let s = store.clone();
+    store
+        .write(move || {
+            let s = s.clone();
+            async move { claim_now(&s, lease_micros, limit).await }
+        })
+        .await
+}
+
+async fn claim_now(store: &Store, lease_micros: i64, limit: u32) -> StoreResult<Vec<Queued>> {
     let now = now_micros();
     let skip_locked = match store.backend() {
         crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         crate::Backend::Sqlite => "",
     };
     let mut tx = store.begin().await?;
-    let row = sqlx::query(&format!(
+    let rows = sqlx::query(&format!(
         "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 \
-         WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 \
-                     AND claimed_until <= $2 ORDER BY next_attempt_at, id LIMIT 1{skip_locked}) \
+         WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 \
+                      AND claimed_until <= $2 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) \
          AND claimed_until <= $2 \
-         RETURNING id, kind, recipient, language, params, attempts"
+         RETURNING id, kind, recipient, language, params, attempts, next_attempt_at"
     ))
     .bind(now + lease_micros)
     .bind(now)
-    .fetch_optional(&mut *tx)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    let Some(row) = row else { return Ok(None) };
-    let kind: String = col(&row, "kind")?;
-    let language: String = col(&row, "language")?;
-    let params: String = col(&row, "params")?;
-    Ok(Some(Queued {
-        id: col(&row, "id")?,
-        attempts: col(&row, "attempts")?,
-        mail: Mail {
-            kind: MailKind::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("mail kind {kind:?}")))?,
-            recipient: col(&row, "recipient")?,
-            language: Language::parse(&language).unwrap_or_default(),
-            params: serde_json::from_str(&params)
-                .map_err(|e| StoreError::Corrupt(format!("mail params: {e}")))?,
-        },
-    }))
+    let mut claimed = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let kind: String = col(row, "kind")?;
+        let language: String = col(row, "language")?;
+        let params: String = col(row, "params")?;
+        let due: i64 = col(row, "next_attempt_at")?;
+        let id: String = col(row, "id")?;
+        claimed.push((
+            (due, id.clone()),
+            Queued {
+                id,
+                attempts: col(row, "attempts")?,
+                mail: Mail {
+                    kind: MailKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("mail kind {kind:?}")))?,
+                    recipient: col(row, "recipient")?,
+                    language: Language::parse(&language).unwrap_or_default(),
+                    params: serde_json::from_str(&params)
+                        .map_err(|e| StoreError::Corrupt(format!("mail params: {e}")))?,
+                },
+            },
+        ));
+    }
+    // RETURNING gives no order: deliver in the order they were queued.
+    claimed.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(claimed.into_iter().map(|(_, q)| q).collect())
 }
 
-/// The mail server took the message: it is never sent again.
-pub async fn mark_sent(store: &Store, id: &str) -> StoreResult<()> {
+/// The mail server took these messages: they are never sent again.
+pub async fn mark_sent(store: &Store, ids: &[String]) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let (s, ids) = (store.clone(), ids.to_vec());
+    store
+        .write(move || {
+            let (s, ids) = (s.clone(), ids.clone());
+            async move { mark_sent_now(&s, &ids).await }
+        })
+        .await
+}
+
+async fn mark_sent_now(store: &Store, ids: &[String]) -> StoreResult<()> {
+    let now = now_micros();
     let mut tx = store.begin().await?;
-    sqlx::query("UPDATE outbox SET sent_at = $1, last_error = NULL WHERE id = $2")
-        .bind(now_micros())
+    for chunk in ids.chunks(100) {
+        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "UPDATE outbox SET sent_at = $1, last_error = NULL WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Gives claimed messages back untried: due again now, the attempt not counted.
+pub async fn release(store: &Store, ids: &[String]) -> StoreResult<()> {
+    let mut tx = store.begin().await?;
+    for id in ids {
+        sqlx::query(
+            "UPDATE outbox SET claimed_until = 0, attempts = attempts - 1 \
+             WHERE id = $1 AND sent_at IS NULL",
+        )
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 
 use crate::accounts::Account;
 use crate::audit::{self, AuditAction};
+use crate::batch::{Batch, Statement};
 use crate::outbox::{self, Mail, MailKind};
 use crate::users::User;
 use crate::{col, contacts, ids, now_micros, Backend, Store, StoreError, StoreResult, Tx};
@@ -226,6 +227,21 @@ pub async fn send(
     email: &EmailAddress,
     limit_per_hour: u32,
 ) -> StoreResult<Seen> {
+    let (s, actor, email) = (store.clone(), actor.clone(), email.clone());
+    store
+        .write(move || {
+            let (s, actor, email) = (s.clone(), actor.clone(), email.clone());
+            async move { send_now(&s, &actor, &email, limit_per_hour).await }
+        })
+        .await
+}
+
+async fn send_now(
+    store: &Store,
+    actor: &User,
+    email: &EmailAddress,
+    limit_per_hour: u32,
+) -> StoreResult<Seen> {
     if !actor.profile.is_admin() {
         return Err(Refusal::Forbidden.into());
     }
@@ -277,61 +293,58 @@ pub async fn send(
     partner::check_send(&facts, limit_per_hour)?;
 
     let id = ids::new_id();
-    sqlx::query(
-        "INSERT INTO relationships (id, sender_account_id, sender_user_id, email, \
-         recipient_account_id, sender_view, recipient_view, accepted_once, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', 'pending', 0, $6, $6)",
-    )
-    .bind(&id)
-    .bind(sender)
-    .bind(&actor.id)
-    .bind(email.as_str())
-    .bind(recipient.clone())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
     let sender_name: String = col(&row, "sender_name")?;
     let owner_language: Option<String> = col(&row, "owner_language")?;
     let language = owner_language
         .as_deref()
         .and_then(Language::parse)
         .unwrap_or(actor.language);
-    outbox::enqueue(
-        &mut tx,
-        &Mail {
-            kind: MailKind::PartnerInvitation,
-            recipient: email.as_str().to_string(),
-            language,
-            params: serde_json::json!({
-                "inviter_name": actor.name,
-                "inviter_email": actor.email,
-                "account_name": sender_name,
-                "has_account": recipient.is_some(),
-                "email": email.as_str(),
-            }),
-        },
-    )
-    .await?;
     let rel = Relationship {
         id: id.clone(),
         sender_account_id: sender.to_string(),
         sender_user_id: actor.id.clone(),
         email: email.as_str().to_string(),
-        recipient_account_id: recipient,
+        recipient_account_id: recipient.clone(),
         views: Views::NEW,
         accepted_once: false,
         created_at: now,
         updated_at: now,
     };
-    audit::record(
-        &mut tx,
+    // The request, its invitation and its audit entry: one round trip on SQLite.
+    let mut writes = Batch::default();
+    writes.push(Statement::new(
+        "INSERT INTO relationships (id, sender_account_id, sender_user_id, email, \
+         recipient_account_id, sender_view, recipient_view, accepted_once, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', 'pending', 0, $6, $6)",
+        vec![
+            (&id).into(),
+            sender.into(),
+            (&actor.id).into(),
+            email.as_str().into(),
+            recipient.clone().into(),
+            now.into(),
+        ],
+    ));
+    writes.push(outbox::message(&Mail {
+        kind: MailKind::PartnerInvitation,
+        recipient: email.as_str().to_string(),
+        language,
+        params: serde_json::json!({
+            "inviter_name": actor.name,
+            "inviter_email": actor.email,
+            "account_name": sender_name,
+            "has_account": recipient.is_some(),
+            "email": email.as_str(),
+        }),
+    }));
+    writes.push(audit::entry(
         AuditAction::Send,
         Some(actor),
         &rel,
         Views::new(View::None, View::None),
         Views::NEW,
-    )
-    .await?;
+    ));
+    writes.execute(&mut tx).await?;
     tx.commit().await?;
     // What the sender sees of a new request: no partner account until it is accepted.
     Ok(Seen {
@@ -358,6 +371,21 @@ pub async fn act(
     id: &str,
     action: Action,
 ) -> StoreResult<Option<Seen>> {
+    let (s, actor, id) = (store.clone(), actor.clone(), id.to_string());
+    store
+        .write(move || {
+            let (s, actor, id) = (s.clone(), actor.clone(), id.clone());
+            async move { act_now(&s, &actor, &id, action).await }
+        })
+        .await
+}
+
+async fn act_now(
+    store: &Store,
+    actor: &User,
+    id: &str,
+    action: Action,
+) -> StoreResult<Option<Seen>> {
     if !actor.profile.is_admin() {
         return Err(Refusal::Forbidden.into());
     }
@@ -376,6 +404,11 @@ pub async fn act(
     if let Some(r) = first.recipient_account_id.as_deref() {
         lock_pair(store, &mut tx, &first.sender_account_id, r).await?;
     }
+    // Member rows still owed to either account are written before the partnership
+    // between them can start or end.
+    let mut accounts = vec![first.sender_account_id.as_str()];
+    accounts.extend(first.recipient_account_id.as_deref());
+    contacts::fanout::finish_for(&mut tx, &accounts).await?;
     let rel = load(&mut tx, id, store.for_update())
         .await?
         .ok_or(Refusal::NotFound)?;

@@ -94,6 +94,19 @@ pub(crate) async fn insert(tx: &mut Tx, account_id: &str, new: &NewUser) -> Stor
 /// An admin adds a user to its account. Without a password, a set-password e-mail is
 /// queued in the same transaction. Partner requests waiting for the address attach.
 pub async fn create(store: &Store, actor: &User, new: &NewUser) -> StoreResult<User> {
+    let (s, actor, new) = (store.clone(), actor.clone(), new.clone());
+    let user = store
+        .write(move || {
+            let (s, actor, new) = (s.clone(), actor.clone(), new.clone());
+            async move { create_now(&s, &actor, &new).await }
+        })
+        .await?;
+    // Its member rows may have been queued for the fan-out worker.
+    store.fanout_queued();
+    Ok(user)
+}
+
+async fn create_now(store: &Store, actor: &User, new: &NewUser) -> StoreResult<User> {
     if !actor.profile.is_admin() {
         return Err(Refusal::Forbidden.into());
     }
@@ -103,7 +116,7 @@ pub async fn create(store: &Store, actor: &User, new: &NewUser) -> StoreResult<U
     let mut tx = store.begin().await?;
     contacts::sync::lock_account(store, &mut tx, &actor.account_id).await?;
     let user = insert(&mut tx, &actor.account_id, new).await?;
-    contacts::sync::user_added(&mut tx, &user).await?;
+    contacts::sync::user_added(store, &mut tx, &user).await?;
     if new.password_hash.is_none() {
         let secret = tokens::insert(&mut tx, &user.id, tokens::Kind::SetPassword).await?;
         let account = account_in(&mut tx, &actor.account_id).await?;
@@ -190,6 +203,21 @@ pub async fn find_for_login(
 /// An admin may not make anyone a billing admin, nor change a billing admin; an account
 /// always keeps at least one active admin. Deactivating ends every token at once.
 pub async fn update(
+    store: &Store,
+    actor: &User,
+    id: &str,
+    change: &UserChange,
+) -> StoreResult<User> {
+    let (s, actor, id, change) = (store.clone(), actor.clone(), id.to_string(), change.clone());
+    store
+        .write(move || {
+            let (s, actor, id, change) = (s.clone(), actor.clone(), id.clone(), change.clone());
+            async move { update_now(&s, &actor, &id, &change).await }
+        })
+        .await
+}
+
+async fn update_now(
     store: &Store,
     actor: &User,
     id: &str,

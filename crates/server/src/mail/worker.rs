@@ -1,6 +1,8 @@
-//! The mail worker: claims due messages from the outbox one at a time, renders and
-//! delivers them, and marks each sent only after the server took it. A failure is retried
-//! with exponential backoff; nothing is ever dropped.
+//! The mail worker: claims due messages from the outbox a batch at a time, renders and
+//! delivers them in order, and marks them sent (one write for the batch) only after the
+//! server took them. A failure is retried with exponential backoff; nothing is ever
+//! dropped. A crash between delivery and the mark re-sends at most one batch, with the
+//! same Message-ID.
 
 use super::templates;
 use super::transport::{build_message, Transport};
@@ -14,6 +16,9 @@ use tokio::task::JoinHandle;
 const LEASE: Duration = Duration::from_secs(120);
 /// How often the outbox is looked at when nothing woke the worker.
 const POLL: Duration = Duration::from_secs(1);
+/// Messages claimed at once: each claim and each mark is a write the partner and user
+/// changes queue behind (SQLite has one writer).
+const BATCH: u32 = 32;
 
 pub struct MailWorker {
     state: AppState,
@@ -45,9 +50,11 @@ impl MailWorker {
             if *stop.borrow() {
                 return;
             }
-            match outbox::claim_due(&self.state.store, LEASE.as_micros() as i64).await {
-                Ok(Some(queued)) => self.deliver(&transport, &host, queued).await,
-                Ok(None) => {
+            match outbox::claim_due(&self.state.store, LEASE.as_micros() as i64, BATCH).await {
+                Ok(batch) if !batch.is_empty() => {
+                    self.deliver_batch(&transport, &host, batch).await
+                }
+                Ok(_) => {
                     tokio::select! {
                         _ = self.state.mail_wake.notified() => {}
                         _ = tokio::time::sleep(POLL) => {}
@@ -65,39 +72,72 @@ impl MailWorker {
         }
     }
 
-    async fn deliver(&self, transport: &Transport, host: &str, queued: outbox::Queued) {
+    /// Delivers a claimed batch in order. The first failure gives the rest back untried
+    /// (the mail server is likely down: each message then backs off on its own), and so
+    /// does running past half the lease.
+    async fn deliver_batch(&self, transport: &Transport, host: &str, batch: Vec<outbox::Queued>) {
+        let store = &self.state.store;
+        let started = std::time::Instant::now();
+        let mut sent = Vec::with_capacity(batch.len());
+        let mut rest = batch.into_iter();
+        for queued in rest.by_ref() {
+            match self.deliver(transport, host, &queued).await {
+                Ok(()) => {
+                    metrics::counter!("coproof_mail_sent_total").increment(1);
+                    sent.push(queued.id);
+                }
+                Err(e) => {
+                    self.failed(&queued, e).await;
+                    break;
+                }
+            }
+            if started.elapsed() > LEASE / 2 {
+                break;
+            }
+        }
+        if let Err(e) = outbox::mark_sent(store, &sent).await {
+            tracing::error!(
+                count = sent.len(),
+                "mail delivered but not marked sent: {e}"
+            );
+        }
+        let untried: Vec<String> = rest.map(|q| q.id).collect();
+        if !untried.is_empty() {
+            if let Err(e) = outbox::release(store, &untried).await {
+                tracing::warn!("cannot give back claimed mail (the lease will): {e}");
+            }
+        }
+    }
+
+    async fn deliver(
+        &self,
+        transport: &Transport,
+        host: &str,
+        queued: &outbox::Queued,
+    ) -> anyhow::Result<()> {
         let config = &self.state.config;
         let rendered = templates::render(&queued.mail, &config.public_url());
-        let result = match build_message(
+        let message = build_message(
             &config.mail_from,
             &queued.mail.recipient,
             &rendered,
             &queued.id,
             host,
-        ) {
-            Ok(message) => transport.deliver(&message, &queued.id).await,
-            Err(e) => Err(e),
-        };
-        let store = &self.state.store;
-        match result {
-            Ok(()) => {
-                metrics::counter!("coproof_mail_sent_total").increment(1);
-                if let Err(e) = outbox::mark_sent(store, &queued.id).await {
-                    tracing::error!(id = %queued.id, "mail delivered but not marked sent: {e}");
-                }
-            }
-            Err(e) => {
-                metrics::counter!("coproof_mail_failures_total").increment(1);
-                let wait = backoff(queued.attempts, config.mail_retry_max_secs);
-                tracing::warn!(id = %queued.id, attempts = queued.attempts,
-                    "mail delivery failed, retrying in {wait:?}: {e:#}");
-                let retry_at = coproof_store::now_micros() + wait.as_micros() as i64;
-                if let Err(e) =
-                    outbox::mark_failed(store, &queued.id, &format!("{e:#}"), retry_at).await
-                {
-                    tracing::error!(id = %queued.id, "cannot record the failure: {e}");
-                }
-            }
+        )?;
+        transport.deliver(&message, &queued.id).await
+    }
+
+    async fn failed(&self, queued: &outbox::Queued, e: anyhow::Error) {
+        let config = &self.state.config;
+        metrics::counter!("coproof_mail_failures_total").increment(1);
+        let wait = backoff(queued.attempts, config.mail_retry_max_secs);
+        tracing::warn!(id = %queued.id, attempts = queued.attempts,
+            "mail delivery failed, retrying in {wait:?}: {e:#}");
+        let retry_at = coproof_store::now_micros() + wait.as_micros() as i64;
+        if let Err(e) =
+            outbox::mark_failed(&self.state.store, &queued.id, &format!("{e:#}"), retry_at).await
+        {
+            tracing::error!(id = %queued.id, "cannot record the failure: {e}");
         }
     }
 }

@@ -736,7 +736,16 @@ async fn the_check_reports_lost_and_phantom_contacts(backend: Backend) {
 /// Users added and renamed while partnerships end and start again, all at once: no
 /// contact lost, none appears from nowhere, and ended ones stay frozen.
 async fn concurrent_changes_leave_no_lost_or_phantom_contact(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    hammer(TestApp::start(backend).await).await;
+}
+
+/// The same, with every new user's member rows written after the change by the fan-out
+/// worker (as for an agency with many partners).
+async fn concurrent_changes_with_member_rows_written_after_the_change(backend: Backend) {
+    hammer(TestApp::start_with(backend, |c| c.contacts_sync_limit = 0).await).await;
+}
+
+async fn hammer(app: TestApp) {
     let hub = app.signup("Hub", "admin@hub.example").await;
     let mut spokes = Vec::new();
     for i in 0..4 {
@@ -805,6 +814,10 @@ async fn concurrent_changes_leave_no_lost_or_phantom_contact(backend: Backend) {
     for task in tasks {
         task.await.expect("task finished");
     }
+    // As `coproof check contacts` does: member rows still queued are written first.
+    coproof_store::contacts::fanout::finish_all(&app.state().store)
+        .await
+        .expect("queued member rows written");
     assert_check_clean(&app).await;
     // And the pages say what the check says.
     let on_hub = all_contacts(&hub, "kind=member").await;
@@ -844,4 +857,154 @@ on_both_backends!(
     csv_export_writes_the_filter_and_defuses_formulas,
     the_check_reports_lost_and_phantom_contacts,
     concurrent_changes_leave_no_lost_or_phantom_contact,
+    concurrent_changes_with_member_rows_written_after_the_change,
+    a_user_of_an_account_with_many_partners_reaches_every_partner_soon,
+    a_partnership_ending_first_writes_the_member_rows_still_owed,
+    member_rows_queued_when_the_server_stopped_are_written_at_start,
 );
+
+/// Past `--contacts-sync-limit` partners a new user's member rows are written right
+/// after the request, by the worker: on every partner's page within moments.
+async fn a_user_of_an_account_with_many_partners_reaches_every_partner_soon(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| c.contacts_sync_limit = 1).await;
+    let hub = app.signup("Hub", "admin@hub.example").await;
+    let mut spokes = Vec::new();
+    for i in 0..3 {
+        let s = app
+            .signup(&format!("Spoke {i}"), &format!("admin@s{i}.example"))
+            .await;
+        partner(&hub, &s).await;
+        spokes.push(s);
+    }
+    add_user(&hub, "new@hub.example", "New Person").await;
+    for s in &spokes {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let found = all_contacts(s, "q=new%40hub").await;
+            if let Some(c) = by_email(&found, "new@hub.example") {
+                assert_eq!(c["kind"], "member");
+                assert_eq!(c["partnership"], "active");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not on {}'s page",
+                s.email()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    let pending = coproof_store::contacts::fanout::pending(&app.state().store)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0, "the job is gone once done");
+    assert_check_clean(&app).await;
+}
+
+/// Store-level, with no worker running: a user's member rows are still queued when the
+/// partnership with one of the partners ends. The end writes them first, so the user
+/// stays on that partner's page, marked ended, like everyone synced before the end.
+async fn a_partnership_ending_first_writes_the_member_rows_still_owed(backend: Backend) {
+    use coproof_core::partner::Action;
+    use coproof_store::{contacts::fanout, partners, users, Store, StoreOptions};
+    let mut app = TestApp::start(backend).await;
+    let hub = app.signup("Hub", "admin@hub.example").await;
+    let one = app.signup("One", "admin@one.example").await;
+    let two = app.signup("Two", "admin@two.example").await;
+    let rel_one = partner(&hub, &one).await;
+    partner(&hub, &two).await;
+    app.stop().await;
+    let mut options = StoreOptions::new(app.config.database_url());
+    options.sync_fanout_limit = 0;
+    let store = Store::open(&options).await.unwrap();
+    let admin = users::get_in_account(&store, &hub.account_id(), &hub.user_id())
+        .await
+        .unwrap();
+    let new = users::create(
+        &store,
+        &admin,
+        &users::NewUser {
+            email: coproof_core::EmailAddress::parse("late@hub.example").unwrap(),
+            name: "Late".into(),
+            profile: coproof_core::Profile::Manager,
+            language: coproof_core::Language::En,
+            password_hash: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        fanout::pending(&store).await.unwrap(),
+        1,
+        "queued, not written"
+    );
+    partners::act(&store, &admin, &rel_one, Action::Delete)
+        .await
+        .unwrap();
+    assert_eq!(
+        fanout::pending(&store).await.unwrap(),
+        0,
+        "the end wrote them"
+    );
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT owner_account_id, partnership FROM contacts WHERE id = $1 AND kind = 'member' \
+         ORDER BY owner_account_id",
+    )
+    .bind(&new.id)
+    .fetch_all(store.reader())
+    .await
+    .unwrap();
+    let mut expected = vec![
+        (one.account_id(), "ended".to_string()),
+        (two.account_id(), "active".to_string()),
+    ];
+    expected.sort();
+    assert_eq!(rows, expected);
+    let summary = coproof_store::contacts::check::check(&store).await.unwrap();
+    assert!(summary.differences.is_empty(), "{:?}", summary.differences);
+    store.close().await;
+}
+
+/// Jobs survive a stop: the worker of the next start writes them.
+async fn member_rows_queued_when_the_server_stopped_are_written_at_start(backend: Backend) {
+    use coproof_store::{contacts::fanout, users, Store, StoreOptions};
+    let mut app = TestApp::start(backend).await;
+    let hub = app.signup("Hub", "admin@hub.example").await;
+    let spoke = app.signup("Spoke", "admin@spoke.example").await;
+    partner(&hub, &spoke).await;
+    app.stop().await;
+    let mut options = StoreOptions::new(app.config.database_url());
+    options.sync_fanout_limit = 0;
+    let store = Store::open(&options).await.unwrap();
+    let admin = users::get_in_account(&store, &hub.account_id(), &hub.user_id())
+        .await
+        .unwrap();
+    users::create(
+        &store,
+        &admin,
+        &users::NewUser {
+            email: coproof_core::EmailAddress::parse("queued@hub.example").unwrap(),
+            name: "Queued".into(),
+            profile: coproof_core::Profile::Manager,
+            language: coproof_core::Language::En,
+            password_hash: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(fanout::pending(&store).await.unwrap(), 1);
+    store.close().await;
+    app.restart().await;
+    let spoke = spoke.via(&app.base);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while by_email(
+        &all_contacts(&spoke, "q=queued").await,
+        "queued@hub.example",
+    )
+    .is_none()
+    {
+        assert!(std::time::Instant::now() < deadline, "never written");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_check_clean(&app).await;
+}

@@ -7,6 +7,7 @@
 //! users and partnerships and reports any difference.
 
 pub mod check;
+pub mod fanout;
 pub mod guests;
 pub mod sync;
 

@@ -59,11 +59,12 @@ pub async fn lock_pair(store: &Store, tx: &mut Tx, a: &str, b: Option<&str>) -> 
     Ok(())
 }
 
-const INSERT_COLUMNS: &str = "owner_account_id, id, kind, account_id, name, email, company, \
+pub(crate) const INSERT_COLUMNS: &str =
+    "owner_account_id, id, kind, account_id, name, email, company, \
      telephone, mobile, partnership, active, hidden, name_key, search, created_at, updated_at";
 
 /// A user was added: it appears in its own account, and in every active partner's.
-pub async fn user_added(tx: &mut Tx, user: &User) -> StoreResult<()> {
+pub async fn user_added(store: &Store, tx: &mut Tx, user: &User) -> StoreResult<()> {
     let now = now_micros();
     let company: String = sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
         .bind(&user.account_id)
@@ -84,26 +85,7 @@ pub async fn user_added(tx: &mut Tx, user: &User) -> StoreResult<()> {
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(&format!(
-        "INSERT INTO contacts ({INSERT_COLUMNS}) \
-         SELECT p.owner_id, c.id, 'member', c.account_id, c.name, c.email, c.company, NULL, \
-           NULL, 'active', c.active, 0, c.name_key, c.search, $3, $3 \
-         FROM contacts c, ( \
-           SELECT r.recipient_account_id AS owner_id FROM relationships r \
-             WHERE r.sender_account_id = $1 AND r.sender_view = 'accepted' \
-             AND r.recipient_view = 'accepted' \
-           UNION \
-           SELECT r.sender_account_id FROM relationships r \
-             WHERE r.recipient_account_id = $1 AND r.sender_view = 'accepted' \
-             AND r.recipient_view = 'accepted') p \
-         WHERE c.owner_account_id = $1 AND c.id = $2"
-    ))
-    .bind(&user.account_id)
-    .bind(&user.id)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    super::fanout::user_added(store, tx, user).await
 }
 
 /// A user is about to change from `before` to `after`: its name and active state follow
