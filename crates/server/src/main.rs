@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    coproof_server::password::return_hash_memory_to_the_system();
     let cli = Cli::parse();
     let log_format = match &cli.command {
         Command::Serve(config) => config.log_format.clone(),

@@ -1,7 +1,8 @@
 //! The facts behind an access decision, read from the database: the item's owner and
 //! creator, the folders above it (from the materialized path), whether any of them is in
 //! the trash, and the shares on the item and on those folders that name the actor or its
-//! account. Three indexed queries whatever the depth.
+//! account. Two indexed queries whatever the depth: the item, then the folders and the
+//! shares together.
 
 use super::{path_ids, placeholders};
 use crate::users::User;
@@ -12,9 +13,14 @@ use coproof_core::Refusal;
 use sqlx::AnyConnection;
 
 /// item type, item id, user, account, role.
-type ShareRow = (
+/// A folder above the item (`source` = 'folder': creator, trashed) or a share on the
+/// item or a folder above it (`source` = 'share': type, id, user, account, role).
+type FactRow = (
     String,
-    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -69,40 +75,47 @@ pub async fn authorize(
     // Every folder on the path: for a folder this includes itself.
     let chain: Vec<&str> = path_ids(&path).collect();
 
-    let mut created_by_actor = created_by == user.id;
-    let mut trashed = false;
-    if !chain.is_empty() {
-        let sql = format!(
-            "SELECT created_by, trashed_at FROM folders WHERE id IN ({})",
-            placeholders(1, chain.len())
-        );
-        let mut q = sqlx::query_as::<_, (String, Option<i64>)>(&sql);
-        for folder in &chain {
-            q = q.bind(*folder);
-        }
-        for (creator, trashed_at) in q.fetch_all(&mut *conn).await? {
-            created_by_actor |= creator == user.id;
-            trashed |= trashed_at.is_some();
-        }
-    }
-
-    // Shares on the item itself and on every folder above it that name the actor or its
-    // account. Ids are unique across kinds, so one index lookup per id finds them all.
+    // The folders above (creator, trash) and the shares naming the actor or its account
+    // on them or on the item itself: one query.
     let mut on: Vec<&str> = chain.iter().copied().filter(|f| *f != id).collect();
     on.push(id);
     let sql = format!(
-        "SELECT item_type, item_id, user_id, account_id, role FROM shares \
-         WHERE item_id IN ({}) AND (user_id = $1 OR account_id = $2)",
-        placeholders(3, on.len())
+        "SELECT 'folder' AS source, created_by, trashed_at, NULL AS item_type, NULL AS item_id, \
+           NULL AS user_id, NULL AS account_id, NULL AS role \
+         FROM folders WHERE id IN ({chain_ids}) \
+         UNION ALL \
+         SELECT 'share', NULL, NULL, item_type, item_id, user_id, account_id, role FROM shares \
+         WHERE item_id IN ({share_ids}) AND (user_id = $1 OR account_id = $2)",
+        chain_ids = if chain.is_empty() {
+            "NULL".to_string()
+        } else {
+            placeholders(3, chain.len())
+        },
+        share_ids = placeholders(3 + chain.len(), on.len()),
     );
-    let mut q = sqlx::query_as::<_, ShareRow>(&sql)
+    let mut q = sqlx::query_as::<_, FactRow>(&sql)
         .bind(&user.id)
         .bind(&user.account_id);
+    for folder in &chain {
+        q = q.bind(*folder);
+    }
     for item in &on {
         q = q.bind(*item);
     }
+    let mut created_by_actor = created_by == user.id;
+    let mut trashed = false;
     let mut grants = Vec::new();
-    for (item_type, item_id, to_user, to_account, role) in q.fetch_all(&mut *conn).await? {
+    for (source, creator, trashed_at, item_type, item_id, to_user, to_account, role) in
+        q.fetch_all(&mut *conn).await?
+    {
+        if source == "folder" {
+            created_by_actor |= creator.as_deref() == Some(user.id.as_str());
+            trashed |= trashed_at.is_some();
+            continue;
+        }
+        let (Some(item_type), Some(item_id)) = (item_type, item_id) else {
+            continue;
+        };
         let itself = item_type == kind.as_str() && item_id == id;
         let above = item_type == ItemKind::Folder.as_str() && item_id != id;
         if !(itself || above) {

@@ -42,63 +42,75 @@ const PROOF_COLUMNS: &str = "p.id, p.account_id, p.folder_id, p.name, p.version,
 const PROOF_FROM: &str =
     "proofs p JOIN proof_versions v ON v.proof_id = p.id AND v.version = p.version";
 
-async fn reviewers(conn: &mut AnyConnection, id: &str, version: i64) -> StoreResult<Vec<Reviewer>> {
-    let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT s.user_id, u.name, s.role, d.decision FROM shares s JOIN users u ON u.id = s.user_id \
-         LEFT JOIN reviewer_decisions d ON d.proof_id = s.item_id AND d.version = $2 \
-              AND d.user_id = s.user_id \
-         WHERE s.item_type = 'proof' AND s.item_id = $1 AND s.role IS NOT NULL ORDER BY s.id",
-    )
-    .bind(id)
-    .bind(version)
-    .fetch_all(conn)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (user_id, name, role, decision) in rows {
-        let role = role.unwrap_or_default();
-        let role = ProofRole::parse(&role)
-            .map_err(|_| StoreError::Corrupt(format!("proof role {role:?}")))?;
-        let decision = role.approves().then(|| {
-            decision
-                .as_deref()
-                .and_then(Decision::parse)
-                .unwrap_or(Decision::Pending)
-        });
-        out.push(Reviewer {
-            user_id,
-            name,
-            role,
-            decision,
-        });
-    }
-    Ok(out)
+fn reviewer(
+    user_id: String,
+    name: String,
+    role: Option<String>,
+    decision: Option<String>,
+) -> StoreResult<Reviewer> {
+    let role = role.unwrap_or_default();
+    let role =
+        ProofRole::parse(&role).map_err(|_| StoreError::Corrupt(format!("proof role {role:?}")))?;
+    let decision = role.approves().then(|| {
+        decision
+            .as_deref()
+            .and_then(Decision::parse)
+            .unwrap_or(Decision::Pending)
+    });
+    Ok(Reviewer {
+        user_id,
+        name,
+        role,
+        decision,
+    })
 }
 
+/// The proofs matching `filter` with their reviewers and decisions on the current
+/// version, in one query: one row per (proof, reviewer), a proof without reviewers once.
 async fn load_many(conn: &mut AnyConnection, filter: &str, arg: &str) -> StoreResult<Vec<Proof>> {
     let rows = sqlx::query(&format!(
-        "SELECT {PROOF_COLUMNS} FROM {PROOF_FROM} WHERE {filter} ORDER BY p.name, p.id"
+        "SELECT {PROOF_COLUMNS}, s.user_id AS reviewer_id, u.name AS reviewer_name, \
+           s.role AS reviewer_role, d.decision AS reviewer_decision \
+         FROM {PROOF_FROM} \
+         LEFT JOIN shares s ON s.item_type = 'proof' AND s.item_id = p.id \
+           AND s.role IS NOT NULL AND s.user_id IS NOT NULL \
+         LEFT JOIN users u ON u.id = s.user_id \
+         LEFT JOIN reviewer_decisions d ON d.proof_id = p.id AND d.version = p.version \
+           AND d.user_id = s.user_id \
+         WHERE {filter} ORDER BY p.name, p.id, s.id"
     ))
     .bind(arg)
     .fetch_all(&mut *conn)
     .await?;
-    let mut proofs = Vec::with_capacity(rows.len());
+    let mut proofs: Vec<Proof> = Vec::new();
     for row in &rows {
         let id: String = col(row, "id")?;
-        let version: i64 = col(row, "version")?;
-        let reviewers = reviewers(conn, &id, version).await?;
-        let status = overall_status(reviewers.iter().filter_map(|r| r.decision));
-        proofs.push(Proof {
-            id,
-            account_id: col(row, "account_id")?,
-            folder_id: col(row, "folder_id")?,
-            name: col(row, "name")?,
-            version,
-            file_id: col(row, "file_id")?,
-            created_by: col(row, "created_by")?,
-            created_at: col(row, "created_at")?,
-            status,
-            reviewers,
-        });
+        if proofs.last().is_none_or(|p| p.id != id) {
+            proofs.push(Proof {
+                id,
+                account_id: col(row, "account_id")?,
+                folder_id: col(row, "folder_id")?,
+                name: col(row, "name")?,
+                version: col(row, "version")?,
+                file_id: col(row, "file_id")?,
+                created_by: col(row, "created_by")?,
+                created_at: col(row, "created_at")?,
+                status: Decision::Pending,
+                reviewers: Vec::new(),
+            });
+        }
+        let reviewer_id: Option<String> = col(row, "reviewer_id")?;
+        if let (Some(proof), Some(user_id)) = (proofs.last_mut(), reviewer_id) {
+            proof.reviewers.push(reviewer(
+                user_id,
+                col::<Option<String>>(row, "reviewer_name")?.unwrap_or_default(),
+                col(row, "reviewer_role")?,
+                col(row, "reviewer_decision")?,
+            )?);
+        }
+    }
+    for proof in &mut proofs {
+        proof.status = overall_status(proof.reviewers.iter().filter_map(|r| r.decision));
     }
     Ok(proofs)
 }
