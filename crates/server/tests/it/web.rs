@@ -734,4 +734,180 @@ on_both_backends!(
     every_partner_refusal_is_a_translated_message,
     users_tab_adds_changes_and_deactivates,
     contacts_page_lists_adds_and_deletes,
+    shared_items_folder_and_proof_pages,
 );
+
+/// A partner's reviewer-approver finds a proof under Shared with me, opens the folder and
+/// the proof (the image shown in the page), decides and comments from the page; a viewer
+/// without the role sees no decision buttons; another account gets the 404 page; the
+/// Korean page has no English left.
+async fn shared_items_folder_and_proof_pages(backend: Backend) {
+    use crate::sharing::{make_partners, upload};
+    use serde_json::json;
+    let app = TestApp::start(backend).await;
+    let owner = app.signup("Agency", "ann@agency.test").await;
+    let client = app.signup("Client Co", "kim@client.test").await;
+    make_partners(&owner, &client).await;
+    let (status, folder) = owner
+        .post("/api/v1/folders", json!({"name": "Spring campaign"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{folder}");
+    let folder_id = folder["id"].as_str().unwrap();
+    // A 1×1 PNG.
+    let png: Vec<u8> = vec![
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0,
+        0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0a, 0x49, 0x44,
+        0x41, 0x54, 0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0,
+        0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
+    let (status, file) = upload(&app, &owner, "poster.png", png, Some(folder_id)).await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let (status, proof) = owner
+        .post(
+            "/api/v1/proofs",
+            json!({"name": "Poster", "file_id": file["id"], "folder_id": folder_id,
+                   "reviewers": [{"user_id": client.user_id(), "role": "reviewer_approver"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{proof}");
+    let proof_id = proof["id"].as_str().unwrap().to_string();
+    let (status, body) = owner
+        .post(
+            &format!("/api/v1/folders/{folder_id}/shares"),
+            json!({"account_id": client.account_id()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let mut kim = Browser::new(&app, "en");
+    kim.get("/login").await;
+    kim.post(
+        "/login",
+        &[("email", "kim@client.test"), ("password", "correct horse")],
+    )
+    .await;
+    let shared = kim.get("/shared-with-me").await;
+    assert_eq!(shared.status, StatusCode::OK);
+    assert!(
+        shared
+            .body
+            .contains(&format!("href=\"/folders/{folder_id}\"")),
+        "{}",
+        shared.body
+    );
+    assert!(shared
+        .body
+        .contains(&format!("href=\"/proofs/{proof_id}\"")));
+    assert!(shared.body.contains("Agency"), "the owner account is named");
+
+    let folder_page = kim.get(&format!("/folders/{folder_id}")).await;
+    assert_eq!(folder_page.status, StatusCode::OK);
+    assert!(folder_page.body.contains("Spring campaign"));
+    assert!(folder_page.body.contains("poster.png"));
+    assert!(folder_page.body.contains("Poster"));
+
+    let page = kim.get(&format!("/proofs/{proof_id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page
+        .body
+        .contains(&format!("<img src=\"/api/v1/proofs/{proof_id}/content\"")));
+    assert!(page.body.contains("Reviewer and approver"));
+    assert!(page.body.contains("name=\"decision\" value=\"approved\""));
+    // The image itself, with the page's session.
+    let image = kim
+        .http
+        .get(format!("{}/api/v1/proofs/{proof_id}/content", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(image.status(), StatusCode::OK);
+
+    let after = kim
+        .post(
+            &format!("/proofs/{proof_id}/decision"),
+            &[("decision", "changes_required")],
+        )
+        .await;
+    assert!(after.url.ends_with("?ok=decided"), "{}", after.url);
+    assert!(after.body.contains("Your decision is saved."));
+    assert!(
+        after
+            .body
+            .contains("class=\"proof-status\">Changes required<"),
+        "{}",
+        after.body
+    );
+    let after = kim
+        .post(
+            &format!("/proofs/{proof_id}/comments"),
+            &[("body", "Logo too small")],
+        )
+        .await;
+    assert!(after.url.ends_with("?ok=commented"), "{}", after.url);
+    assert!(after.body.contains("Logo too small"));
+    let empty = kim
+        .post(&format!("/proofs/{proof_id}/comments"), &[("body", "   ")])
+        .await;
+    assert!(empty.url.ends_with("?error=invalid_input"), "{}", empty.url);
+    // A forged decision without the page's token changes nothing.
+    let forged = kim
+        .http
+        .post(format!("{}/proofs/{proof_id}/decision", app.base))
+        .form(&[("decision", "approved")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let (_, proof) = owner.get(&format!("/api/v1/proofs/{proof_id}")).await;
+    assert_eq!(proof["status"], "changes_required");
+
+    // A user of the partner without a proof role: the proof through the folder share,
+    // read-only, no decision buttons, no comment form.
+    let viewer = app.add_user(&client, "lee@client.test", "manager").await;
+    let mut lee = Browser::new(&app, "ko");
+    lee.get("/login").await;
+    lee.post(
+        "/login",
+        &[
+            ("email", viewer.email().as_str()),
+            ("password", "correct horse"),
+        ],
+    )
+    .await;
+    // Lee's own language is English; the switch makes it Korean.
+    let page = lee.get(&format!("/proofs/{proof_id}?lang=ko")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("name=\"decision\""));
+    assert!(!page.body.contains("name=\"body\""));
+    assert!(page.body.contains("변경 필요"));
+    let stray = english_words(
+        &page.body,
+        &[
+            "Coproof",
+            "Poster",
+            "Logo too small",
+            "Admin of Client Co",
+            "User lee@client.test",
+            "English",
+            "UTC",
+        ],
+    );
+    assert!(
+        stray.is_empty(),
+        "English left in the Korean page: {stray:?}"
+    );
+
+    // Someone else: not found, and nothing listed.
+    let mut eve = Browser::new(&app, "en");
+    eve.signup("Elsewhere", "Eve", "eve@else.test", "en").await;
+    assert_eq!(
+        eve.get(&format!("/proofs/{proof_id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        eve.get(&format!("/folders/{folder_id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let shared = eve.get("/shared-with-me").await;
+    assert!(!shared.body.contains(&proof_id));
+}

@@ -148,6 +148,20 @@ pub struct NewComment {
     pub parent_id: Option<String>,
 }
 
+/// A comment's text, trimmed: 1 to `MAX_COMMENT_CHARS` characters, no NUL.
+pub fn comment_body(raw: &str) -> Result<&str, ApiError> {
+    let body = raw.trim();
+    if body.is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
+        return Err(ApiError::invalid_input(format!(
+            "body must be 1 to {MAX_COMMENT_CHARS} characters"
+        )));
+    }
+    if body.contains('\0') {
+        return Err(ApiError::invalid_input("body must not contain NUL"));
+    }
+    Ok(body)
+}
+
 /// Comments on the proof's current version (reviewers, reviewer-approvers, moderators,
 /// authors and the owner's side).
 #[utoipa::path(post, path = "/proofs/{id}/comments", tag = "proofs", security(("bearer" = [])),
@@ -160,15 +174,7 @@ pub async fn add_comment(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<NewComment>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
-    let body = req.body.trim();
-    if body.is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
-        return Err(ApiError::invalid_input(format!(
-            "body must be 1 to {MAX_COMMENT_CHARS} characters"
-        )));
-    }
-    if body.contains('\0') {
-        return Err(ApiError::invalid_input("body must not contain NUL"));
-    }
+    let body = comment_body(&req.body)?;
     let comment = comments::add(
         &state.store,
         &caller.user,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod contacts;
 pub mod home;
 pub mod i18n;
+pub mod items;
 pub mod partners;
 pub mod session;
 pub mod users;
@@ -52,6 +53,11 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts", get(contacts::page).post(contacts::add))
         .route("/contacts/import", post(contacts::import))
         .route("/contacts/{id}/delete", post(contacts::delete))
+        .route("/shared-with-me", get(items::shared_with_me))
+        .route("/folders/{id}", get(items::folder))
+        .route("/proofs/{id}", get(items::proof))
+        .route("/proofs/{id}/decision", post(items::decide))
+        .route("/proofs/{id}/comments", post(items::comment))
         .route("/static/app.css", get(stylesheet))
         .layer(axum::middleware::from_fn(security_headers))
 }

@@ -1,0 +1,272 @@
+//! Pages for what is shared: Shared with me, a folder with what is inside it, and a proof
+//! (its current version shown in the page when it is an image, reviewers with their roles
+//! and decisions, the decision buttons for approvers, comments). Every rule is the store's
+//! (`coproof_store::items`, the one access function): these handlers only show and post.
+
+use super::{when, with_code, Chrome, Posted, Visitor};
+use crate::http::api::proofs::comment_body;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use coproof_core::sharing::{Decision, ItemKind};
+use coproof_store::items::{comments, files, folders, proofs, shares};
+
+/// An item in a list: where it links to, its name and a short description.
+pub struct Entry {
+    pub link: String,
+    pub name: String,
+    pub kind: String,
+    pub detail: String,
+}
+
+fn link(kind: ItemKind, id: &str) -> String {
+    match kind {
+        ItemKind::Folder => format!("/folders/{id}"),
+        ItemKind::Proof => format!("/proofs/{id}"),
+        ItemKind::File => format!("/api/v1/files/{id}/content"),
+    }
+}
+
+fn kind_label(c: &Chrome, kind: ItemKind) -> String {
+    c.t.get(&format!("item-kind-{}", kind.as_str()))
+}
+
+fn decision_label(c: &Chrome, decision: Decision) -> String {
+    c.t.get(&format!("decision-{}", decision.as_str()))
+}
+
+#[derive(Template)]
+#[template(path = "shared_with_me.html")]
+struct SharedPage {
+    c: Chrome,
+    entries: Vec<Entry>,
+}
+
+/// Everything shared with the signed-in user or its account that it can still see.
+pub async fn shared_with_me(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let me = match visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return visitor.turn_away(refused),
+    };
+    let (items, _) = match shares::shared_with_me(&state.store, &me, None, 200).await {
+        Ok(found) => found,
+        Err(e) => return visitor.fail(e),
+    };
+    let c = visitor.chrome("shared-title");
+    let entries = items
+        .iter()
+        .map(|item| Entry {
+            link: link(item.item_type, &item.item_id),
+            name: item.name.clone(),
+            kind: kind_label(&c, item.item_type),
+            detail: item.owner_account.name.clone(),
+        })
+        .collect();
+    visitor.render(&SharedPage { c, entries })
+}
+
+#[derive(Template)]
+#[template(path = "folder.html")]
+struct FolderPage {
+    c: Chrome,
+    name: String,
+    entries: Vec<Entry>,
+}
+
+/// A folder and what is inside it that the user may see.
+pub async fn folder(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    visitor: Visitor,
+) -> Response {
+    let me = match visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return visitor.turn_away(refused),
+    };
+    let view = match folders::get(&state.store, &me, &id).await {
+        Ok(view) => view,
+        Err(e) => return visitor.fail(e),
+    };
+    let mut c = visitor.chrome("folder-title");
+    c.title = view.folder.name.clone();
+    let mut entries: Vec<Entry> = view
+        .folders
+        .iter()
+        .map(|f| Entry {
+            link: link(ItemKind::Folder, &f.id),
+            name: f.name.clone(),
+            kind: kind_label(&c, ItemKind::Folder),
+            detail: String::new(),
+        })
+        .collect();
+    entries.extend(view.proofs.iter().map(|p| Entry {
+        link: link(ItemKind::Proof, &p.id),
+        name: p.name.clone(),
+        kind: kind_label(&c, ItemKind::Proof),
+        detail: decision_label(&c, p.status),
+    }));
+    entries.extend(view.files.iter().map(|f| Entry {
+        link: link(ItemKind::File, &f.id),
+        name: f.name.clone(),
+        kind: kind_label(&c, ItemKind::File),
+        detail: c.t.get1("file-size", "bytes", &f.size.to_string()),
+    }));
+    visitor.render(&FolderPage {
+        name: view.folder.name.clone(),
+        c,
+        entries,
+    })
+}
+
+/// A reviewer as the proof page shows it.
+pub struct ReviewerRow {
+    pub name: String,
+    pub role: String,
+    pub decision: String,
+}
+
+/// A comment as the proof page shows it.
+pub struct CommentRow {
+    pub author: String,
+    pub body: String,
+    pub at: String,
+    pub reply: bool,
+    pub resolved: bool,
+}
+
+#[derive(Template)]
+#[template(path = "proof.html")]
+struct ProofPage {
+    c: Chrome,
+    id: String,
+    name: String,
+    version: i64,
+    status: String,
+    image: bool,
+    reviewers: Vec<ReviewerRow>,
+    decisions: Vec<(&'static str, String)>,
+    may_comment: bool,
+    comments: Vec<CommentRow>,
+}
+
+/// A proof: its current version, reviewers and decisions, and comments.
+pub async fn proof(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    visitor: Visitor,
+) -> Response {
+    let me = match visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return visitor.turn_away(refused),
+    };
+    let (proof, access) = match proofs::get(&state.store, &me, &id).await {
+        Ok(found) => found,
+        Err(e) => return visitor.fail(e),
+    };
+    let file = match files::get_for_proof(&state.store, &proof.file_id).await {
+        Ok(file) => file,
+        Err(e) => return visitor.fail(e),
+    };
+    let found = match comments::list(&state.store, &me, &id, None, 200).await {
+        Ok(found) => found,
+        Err(e) => return visitor.fail(e),
+    };
+    let mut c = visitor.chrome("proof-title");
+    c.title = proof.name.clone();
+    let reviewers = proof
+        .reviewers
+        .iter()
+        .map(|r| ReviewerRow {
+            name: r.name.clone(),
+            role: c.t.get(&format!("role-{}", r.role.as_str())),
+            decision: r
+                .decision
+                .map(|d| decision_label(&c, d))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let decisions = if access.rights.decide {
+        Decision::ALL
+            .into_iter()
+            .filter(|d| *d != Decision::Pending)
+            .map(|d| (d.as_str(), decision_label(&c, d)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let comments = found
+        .iter()
+        .map(|comment| CommentRow {
+            author: comment.author_name.clone(),
+            body: comment.body.clone(),
+            at: when(comment.created_at),
+            reply: comment.parent_id.is_some(),
+            resolved: comment.resolved,
+        })
+        .collect();
+    visitor.render(&ProofPage {
+        status: decision_label(&c, proof.status),
+        id: proof.id.clone(),
+        name: proof.name.clone(),
+        version: proof.version,
+        image: file.content_type.starts_with("image/"),
+        reviewers,
+        decisions,
+        may_comment: access.rights.comment,
+        comments,
+        c,
+    })
+}
+
+/// An approver's decision, from the buttons of the proof page.
+pub async fn decide(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Response {
+    let me = match posted.visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return posted.visitor.turn_away(refused),
+    };
+    let page = format!("/proofs/{id}");
+    let Some(decision) = Decision::parse(posted.field("decision")) else {
+        return posted
+            .visitor
+            .redirect(&with_code(&page, "error", "invalid_input"));
+    };
+    let to = match proofs::decide(&state.store, &me, &id, decision).await {
+        Ok(_) => with_code(&page, "ok", "decided"),
+        Err(e) => return posted.visitor.fail(ApiError::from(e)),
+    };
+    posted.visitor.redirect(&to)
+}
+
+/// A comment (or a reply) from the proof page's form.
+pub async fn comment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Response {
+    let me = match posted.visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return posted.visitor.turn_away(refused),
+    };
+    let page = format!("/proofs/{id}");
+    let body = match comment_body(posted.field("body")) {
+        Ok(body) => body,
+        Err(e) => return posted.visitor.redirect(&with_code(&page, "error", e.code)),
+    };
+    let to = match comments::add(&state.store, &me, &id, body, None).await {
+        Ok(_) => with_code(&page, "ok", "commented"),
+        Err(e) => {
+            let e = ApiError::from(e);
+            if e.code != "invalid_input" {
+                return posted.visitor.fail(e);
+            }
+            with_code(&page, "error", e.code)
+        }
+    };
+    posted.visitor.redirect(&to)
+}
