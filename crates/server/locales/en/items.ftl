@@ -39,3 +39,4 @@ proof-add-comment = Add a comment
 proof-comment-button = Comment
 ok-decided = Your decision is saved.
 ok-commented = Your comment is added.
+home-items = Folders, proofs and files

@@ -39,3 +39,4 @@ proof-add-comment = 댓글 추가
 proof-comment-button = 댓글 달기
 ok-decided = 결정이 저장되었습니다.
 ok-commented = 댓글이 추가되었습니다.
+home-items = 폴더, 교정본 및 파일

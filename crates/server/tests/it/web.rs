@@ -779,6 +779,35 @@ async fn shared_items_folder_and_proof_pages(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
+    // Home lists the top of one's own account as one may see it: the admin everything,
+    // a manager nothing it neither created nor got shared.
+    let mut ann = Browser::new(&app, "en");
+    ann.get("/login").await;
+    ann.post(
+        "/login",
+        &[("email", "ann@agency.test"), ("password", "correct horse")],
+    )
+    .await;
+    let home = ann.get("/").await;
+    assert!(
+        home.body
+            .contains(&format!("href=\"/folders/{folder_id}\"")),
+        "{}",
+        home.body
+    );
+    app.add_user(&owner, "max@agency.test", "manager").await;
+    let mut max = Browser::new(&app, "en");
+    max.get("/login").await;
+    max.post(
+        "/login",
+        &[("email", "max@agency.test"), ("password", "correct horse")],
+    )
+    .await;
+    let home = max.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(!home.body.contains(folder_id), "{}", home.body);
+    assert!(home.body.contains("Nothing here yet."));
+
     let mut kim = Browser::new(&app, "en");
     kim.get("/login").await;
     kim.post(

@@ -6,6 +6,7 @@ pub mod access;
 pub mod comments;
 pub mod files;
 pub mod folders;
+pub mod home;
 pub mod proofs;
 pub mod shares;
 pub mod trash;

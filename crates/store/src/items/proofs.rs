@@ -122,6 +122,16 @@ pub(crate) async fn load(conn: &mut AnyConnection, id: &str) -> StoreResult<Proo
         .ok_or_else(|| Refusal::NotFound.into())
 }
 
+/// The proofs at the top of an account (in no folder).
+pub(crate) async fn at_top(conn: &mut AnyConnection, account_id: &str) -> StoreResult<Vec<Proof>> {
+    load_many(
+        conn,
+        "p.account_id = $1 AND p.folder_id IS NULL",
+        account_id,
+    )
+    .await
+}
+
 /// The proofs directly inside a folder.
 pub(crate) async fn in_folder(
     conn: &mut AnyConnection,

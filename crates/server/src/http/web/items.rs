@@ -91,33 +91,43 @@ pub async fn folder(
     };
     let mut c = visitor.chrome("folder-title");
     c.title = view.folder.name.clone();
-    let mut entries: Vec<Entry> = view
-        .folders
-        .iter()
-        .map(|f| Entry {
-            link: link(ItemKind::Folder, &f.id),
-            name: f.name.clone(),
-            kind: kind_label(&c, ItemKind::Folder),
-            detail: String::new(),
-        })
-        .collect();
-    entries.extend(view.proofs.iter().map(|p| Entry {
-        link: link(ItemKind::Proof, &p.id),
-        name: p.name.clone(),
-        kind: kind_label(&c, ItemKind::Proof),
-        detail: decision_label(&c, p.status),
-    }));
-    entries.extend(view.files.iter().map(|f| Entry {
-        link: link(ItemKind::File, &f.id),
-        name: f.name.clone(),
-        kind: kind_label(&c, ItemKind::File),
-        detail: c.t.get1("file-size", "bytes", &f.size.to_string()),
-    }));
+    let entries = top_entries(&c, &view.folders, &view.proofs, &view.files);
     visitor.render(&FolderPage {
         name: view.folder.name.clone(),
         c,
         entries,
     })
+}
+
+/// Folders, then proofs (with their status), then files (with their size), as list rows.
+pub fn top_entries(
+    c: &Chrome,
+    folders: &[folders::Folder],
+    proofs: &[proofs::Proof],
+    files: &[files::File],
+) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = folders
+        .iter()
+        .map(|f| Entry {
+            link: link(ItemKind::Folder, &f.id),
+            name: f.name.clone(),
+            kind: kind_label(c, ItemKind::Folder),
+            detail: String::new(),
+        })
+        .collect();
+    entries.extend(proofs.iter().map(|p| Entry {
+        link: link(ItemKind::Proof, &p.id),
+        name: p.name.clone(),
+        kind: kind_label(c, ItemKind::Proof),
+        detail: decision_label(c, p.status),
+    }));
+    entries.extend(files.iter().map(|f| Entry {
+        link: link(ItemKind::File, &f.id),
+        name: f.name.clone(),
+        kind: kind_label(c, ItemKind::File),
+        detail: c.t.get1("file-size", "bytes", &f.size.to_string()),
+    }));
+    entries
 }
 
 /// A reviewer as the proof page shows it.
