@@ -939,4 +939,44 @@ async fn shared_items_folder_and_proof_pages(backend: Backend) {
     );
     let shared = eve.get("/shared-with-me").await;
     assert!(!shared.body.contains(&proof_id));
+
+    // The owner's share dialog: suggestions, a person by address with a role, a partner
+    // account by name, and a clear refusal for anyone else.
+    let page = ann.get(&format!("/proofs/{proof_id}")).await;
+    assert!(
+        page.body.contains("<option value=\"Client Co\">"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<option value=\"lee@client.test\">"));
+    let after = ann
+        .post(
+            &format!("/proofs/{proof_id}/share"),
+            &[("to", "lee@client.test"), ("role", "approver")],
+        )
+        .await;
+    assert!(after.url.ends_with("?ok=shared"), "{}", after.url);
+    let page = lee.get(&format!("/proofs/{proof_id}")).await;
+    assert!(
+        page.body.contains("name=\"decision\""),
+        "Lee is an approver now"
+    );
+    let after = ann
+        .post(
+            &format!("/folders/{folder_id}/share"),
+            &[("to", "client co")],
+        )
+        .await;
+    assert!(after.url.ends_with("?ok=shared"), "{}", after.url);
+    let after = ann
+        .post(
+            &format!("/folders/{folder_id}/share"),
+            &[("to", "eve@else.test")],
+        )
+        .await;
+    assert!(after.url.ends_with("?error=not_partner"), "{}", after.url);
+    assert!(after.body.contains("Only your own users"), "{}", after.body);
+    // Kim (no share right on the folder) gets no dialog.
+    let page = kim.get(&format!("/folders/{folder_id}")).await;
+    assert!(!page.body.contains("share-dialog"));
 }

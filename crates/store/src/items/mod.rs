@@ -8,6 +8,7 @@ pub mod files;
 pub mod folders;
 pub mod home;
 pub mod proofs;
+pub mod share_dialog;
 pub mod shares;
 pub mod trash;
 

@@ -10,8 +10,8 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use coproof_core::sharing::{Decision, ItemKind};
-use coproof_store::items::{comments, files, folders, proofs, shares};
+use coproof_core::sharing::{Decision, ItemKind, ProofRole};
+use coproof_store::items::{comments, files, folders, proofs, share_dialog, shares};
 
 /// An item in a list: where it links to, its name and a short description.
 pub struct Entry {
@@ -73,6 +73,42 @@ struct FolderPage {
     c: Chrome,
     name: String,
     entries: Vec<Entry>,
+    share: Option<ShareForm>,
+}
+
+/// The share dialog of a page: where it posts, what to suggest, the roles (proofs).
+pub struct ShareForm {
+    pub action: String,
+    pub suggestions: Vec<String>,
+    pub roles: Vec<(&'static str, String)>,
+}
+
+/// The dialog, when the user may share the item.
+async fn share_form(
+    state: &AppState,
+    c: &Chrome,
+    me: &coproof_store::users::User,
+    kind: ItemKind,
+    id: &str,
+    may_share: bool,
+) -> Option<ShareForm> {
+    if !may_share {
+        return None;
+    }
+    let roles = match kind {
+        ItemKind::Proof => ProofRole::ALL
+            .into_iter()
+            .map(|r| (r.as_str(), c.t.get(&format!("role-{}", r.as_str()))))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(ShareForm {
+        action: format!("{}/share", link(kind, id)),
+        suggestions: share_dialog::suggestions(&state.store, me)
+            .await
+            .unwrap_or_default(),
+        roles,
+    })
 }
 
 /// A folder and what is inside it that the user may see.
@@ -92,10 +128,20 @@ pub async fn folder(
     let mut c = visitor.chrome("folder-title");
     c.title = view.folder.name.clone();
     let entries = top_entries(&c, &view.folders, &view.proofs, &view.files);
+    let share = share_form(
+        &state,
+        &c,
+        &me,
+        ItemKind::Folder,
+        &id,
+        view.access.rights.share,
+    )
+    .await;
     visitor.render(&FolderPage {
         name: view.folder.name.clone(),
         c,
         entries,
+        share,
     })
 }
 
@@ -159,6 +205,7 @@ struct ProofPage {
     decisions: Vec<(&'static str, String)>,
     may_comment: bool,
     comments: Vec<CommentRow>,
+    share: Option<ShareForm>,
 }
 
 /// A proof: its current version, reviewers and decisions, and comments.
@@ -216,7 +263,9 @@ pub async fn proof(
             resolved: comment.resolved,
         })
         .collect();
+    let share = share_form(&state, &c, &me, ItemKind::Proof, &id, access.rights.share).await;
     visitor.render(&ProofPage {
+        share,
         status: decision_label(&c, proof.status),
         id: proof.id.clone(),
         name: proof.name.clone(),
@@ -279,4 +328,48 @@ pub async fn comment(
         }
     };
     posted.visitor.redirect(&to)
+}
+
+/// The share dialog's post: a person (by e-mail) or a partner account (by name), and a
+/// role for proofs.
+async fn share(state: &AppState, kind: ItemKind, id: &str, posted: Posted) -> Response {
+    let me = match posted.visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return posted.visitor.turn_away(refused),
+    };
+    let page = link(kind, id);
+    let role = (kind == ItemKind::Proof).then(|| posted.field("role"));
+    let result = match share_dialog::target(&state.store, &me, posted.field("to")).await {
+        Ok(target) => shares::create(&state.store, &me, kind, id, &target, role).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => {
+            state.mail_wake.notify_one();
+            posted.visitor.redirect(&with_code(&page, "ok", "shared"))
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            if matches!(e.code, "forbidden" | "not_found") {
+                return posted.visitor.fail(e);
+            }
+            posted.visitor.redirect(&with_code(&page, "error", e.code))
+        }
+    }
+}
+
+pub async fn share_folder(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Response {
+    share(&state, ItemKind::Folder, &id, posted).await
+}
+
+pub async fn share_proof(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Response {
+    share(&state, ItemKind::Proof, &id, posted).await
 }

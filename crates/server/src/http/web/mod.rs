@@ -58,6 +58,8 @@ pub fn routes() -> Router<AppState> {
         .route("/proofs/{id}", get(items::proof))
         .route("/proofs/{id}/decision", post(items::decide))
         .route("/proofs/{id}/comments", post(items::comment))
+        .route("/folders/{id}/share", post(items::share_folder))
+        .route("/proofs/{id}/share", post(items::share_proof))
         .route("/static/app.css", get(stylesheet))
         .layer(axum::middleware::from_fn(security_headers))
 }
