@@ -45,3 +45,6 @@ share-to = E-mail address of a person, or name of a partner account
 share-button = Share
 ok-shared = Shared.
 error-not_partner = Only your own users, members of active partner accounts and active partner accounts can be picked.
+file-type = Type
+file-size-label = Size
+file-download = Download

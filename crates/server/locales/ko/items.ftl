@@ -45,3 +45,6 @@ share-to = 사용자 이메일 주소 또는 파트너 계정 이름
 share-button = 공유하기
 ok-shared = 공유되었습니다.
 error-not_partner = 내 계정의 사용자, 활성 파트너 계정의 구성원 및 활성 파트너 계정만 선택할 수 있습니다.
+file-type = 형식
+file-size-label = 크기
+file-download = 다운로드

@@ -976,6 +976,22 @@ async fn shared_items_folder_and_proof_pages(backend: Backend) {
         .await;
     assert!(after.url.ends_with("?error=not_partner"), "{}", after.url);
     assert!(after.body.contains("Only your own users"), "{}", after.body);
+    // The file page: the picture, the download, and (for the owner) the dialog.
+    let file_id = file["id"].as_str().unwrap();
+    let page = ann.get(&format!("/files/{file_id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page
+        .body
+        .contains(&format!("<img src=\"/api/v1/files/{file_id}/content\"")));
+    assert!(page.body.contains("image/png"));
+    assert!(page.body.contains("share-dialog"));
+    let page = kim.get(&format!("/files/{file_id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "through the folder share");
+    assert!(!page.body.contains("share-dialog"));
+    assert_eq!(
+        eve.get(&format!("/files/{file_id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     // Kim (no share right on the folder) gets no dialog.
     let page = kim.get(&format!("/folders/{folder_id}")).await;
     assert!(!page.body.contains("share-dialog"));

@@ -25,7 +25,7 @@ fn link(kind: ItemKind, id: &str) -> String {
     match kind {
         ItemKind::Folder => format!("/folders/{id}"),
         ItemKind::Proof => format!("/proofs/{id}"),
-        ItemKind::File => format!("/api/v1/files/{id}/content"),
+        ItemKind::File => format!("/files/{id}"),
     }
 }
 
@@ -174,6 +174,48 @@ pub fn top_entries(
         detail: c.t.get1("file-size", "bytes", &f.size.to_string()),
     }));
     entries
+}
+
+#[derive(Template)]
+#[template(path = "file.html")]
+struct FilePage {
+    c: Chrome,
+    id: String,
+    name: String,
+    size: String,
+    content_type: String,
+    sha256: String,
+    image: bool,
+    share: Option<ShareForm>,
+}
+
+/// A file: what it is, the picture when it is an image, the download, the share dialog.
+pub async fn file(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    visitor: Visitor,
+) -> Response {
+    let me = match visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return visitor.turn_away(refused),
+    };
+    let (file, access) = match files::get(&state.store, &me, &id).await {
+        Ok(found) => found,
+        Err(e) => return visitor.fail(e),
+    };
+    let mut c = visitor.chrome("item-kind-file");
+    c.title = file.name.clone();
+    let share = share_form(&state, &c, &me, ItemKind::File, &id, access.rights.share).await;
+    visitor.render(&FilePage {
+        size: c.t.get1("file-size", "bytes", &file.size.to_string()),
+        image: file.content_type.starts_with("image/"),
+        id: file.id,
+        name: file.name,
+        content_type: file.content_type,
+        sha256: file.sha256,
+        share,
+        c,
+    })
 }
 
 /// A reviewer as the proof page shows it.
@@ -364,6 +406,14 @@ pub async fn share_folder(
     posted: Posted,
 ) -> Response {
     share(&state, ItemKind::Folder, &id, posted).await
+}
+
+pub async fn share_file(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Response {
+    share(&state, ItemKind::File, &id, posted).await
 }
 
 pub async fn share_proof(

@@ -60,6 +60,8 @@ pub fn routes() -> Router<AppState> {
         .route("/proofs/{id}/comments", post(items::comment))
         .route("/folders/{id}/share", post(items::share_folder))
         .route("/proofs/{id}/share", post(items::share_proof))
+        .route("/files/{id}", get(items::file))
+        .route("/files/{id}/share", post(items::share_file))
         .route("/static/app.css", get(stylesheet))
         .layer(axum::middleware::from_fn(security_headers))
 }
