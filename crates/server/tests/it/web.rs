@@ -961,6 +961,53 @@ async fn shared_items_folder_and_proof_pages(backend: Backend) {
         page.body.contains("name=\"decision\""),
         "Lee is an approver now"
     );
+    // The owner sees the share in the dialog's list and stops it: Lee is back to what the
+    // folder share gives (no decision buttons) on the very next request.
+    let page = ann.get(&format!("/proofs/{proof_id}")).await;
+    assert!(
+        page.body
+            .contains("User lee@client.test &#60;lee@client.test&#62;"),
+        "{}",
+        page.body
+    );
+    // Lee's row is after Kim's (the reviewer the proof was made with).
+    let share_id = page
+        .body
+        .split("User lee@client.test &#60;")
+        .nth(1)
+        .and_then(|rest| rest.split("action=\"/shares/").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .expect("a share listed with a delete form")
+        .to_string();
+    let after = ann
+        .post(
+            &format!("/shares/{share_id}/delete"),
+            &[("back", &format!("/proofs/{proof_id}"))],
+        )
+        .await;
+    assert!(
+        after
+            .url
+            .ends_with(&format!("/proofs/{proof_id}?ok=share_deleted")),
+        "{}",
+        after.url
+    );
+    let page = lee.get(&format!("/proofs/{proof_id}")).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "still visible through the folder"
+    );
+    assert!(!page.body.contains("name=\"decision\""));
+    // A delete form cannot send anyone off-site.
+    let after = ann
+        .post(
+            "/shares/01aaaaaaaaaaaaaaaaaaaaaaaa/delete",
+            &[("back", "https://evil.test/")],
+        )
+        .await;
+    assert_eq!(after.status, StatusCode::NOT_FOUND);
+    assert!(!after.url.contains("evil"));
     let after = ann
         .post(
             &format!("/folders/{folder_id}/share"),

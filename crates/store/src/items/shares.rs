@@ -294,11 +294,35 @@ pub async fn list(
     kind: ItemKind,
     id: &str,
 ) -> StoreResult<Vec<Share>> {
+    Ok(list_named(store, actor, kind, id)
+        .await?
+        .into_iter()
+        .map(|listed| listed.share)
+        .collect())
+}
+
+/// A share with whom it is to, as people read it: a user's name and address, or an
+/// account's name.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub share: Share,
+    pub to: String,
+}
+
+/// The shares of an item (for those who may share it), oldest first, with names.
+pub async fn list_named(
+    store: &Store,
+    actor: &User,
+    kind: ItemKind,
+    id: &str,
+) -> StoreResult<Vec<Listed>> {
     let mut conn = store.reader().acquire().await?;
     let item = authorize(&mut conn, actor, kind, id, Operation::Share).await?;
     let rows = sqlx::query(&format!(
-        "SELECT {SHARE_COLUMNS}, COALESCE(s.account_id, u.account_id) AS target_account \
+        "SELECT {SHARE_COLUMNS}, COALESCE(s.account_id, u.account_id) AS target_account, \
+           COALESCE(u.name || ' <' || u.email || '>', a.name, '') AS target_name \
          FROM shares s LEFT JOIN users u ON u.id = s.user_id \
+         LEFT JOIN accounts a ON a.id = s.account_id \
          WHERE s.item_type = $1 AND s.item_id = $2 ORDER BY s.id"
     ))
     .bind(kind.as_str())
@@ -321,7 +345,10 @@ pub async fn list(
             };
             share.partnership_ended = !active;
         }
-        out.push(share);
+        out.push(Listed {
+            share,
+            to: col(row, "target_name")?,
+        });
     }
     Ok(out)
 }

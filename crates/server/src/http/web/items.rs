@@ -79,8 +79,18 @@ struct FolderPage {
 /// The share dialog of a page: where it posts, what to suggest, the roles (proofs).
 pub struct ShareForm {
     pub action: String,
+    pub back: String,
     pub suggestions: Vec<String>,
     pub roles: Vec<(&'static str, String)>,
+    pub shares: Vec<ShareRow>,
+}
+
+/// An existing share as the dialog lists it.
+pub struct ShareRow {
+    pub id: String,
+    pub to: String,
+    pub role: String,
+    pub ended: bool,
 }
 
 /// The dialog, when the user may share the item.
@@ -102,8 +112,25 @@ async fn share_form(
             .collect(),
         _ => Vec::new(),
     };
+    let shares = shares::list_named(&state.store, me, kind, id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|listed| ShareRow {
+            id: listed.share.id,
+            to: listed.to,
+            role: listed
+                .share
+                .role
+                .map(|r| c.t.get(&format!("role-{}", r.as_str())))
+                .unwrap_or_default(),
+            ended: listed.share.partnership_ended,
+        })
+        .collect();
     Some(ShareForm {
         action: format!("{}/share", link(kind, id)),
+        back: link(kind, id),
+        shares,
         suggestions: share_dialog::suggestions(&state.store, me)
             .await
             .unwrap_or_default(),
@@ -422,4 +449,31 @@ pub async fn share_proof(
     posted: Posted,
 ) -> Response {
     share(&state, ItemKind::Proof, &id, posted).await
+}
+
+/// Where a share's delete form may send the user back to: one of our item pages.
+fn item_page(back: &str) -> Option<&str> {
+    let id = ["/folders/", "/files/", "/proofs/"]
+        .iter()
+        .find_map(|prefix| back.strip_prefix(prefix))?;
+    (!id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(back)
+}
+
+/// Deletes a share from the dialog's list; access ends on the very next request.
+pub async fn delete_share(
+    State(state): State<AppState>,
+    Path(share_id): Path<String>,
+    posted: Posted,
+) -> Response {
+    let me = match posted.visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(refused) => return posted.visitor.turn_away(refused),
+    };
+    let back = item_page(posted.field("back")).unwrap_or("/").to_string();
+    match shares::delete(&state.store, &me, &share_id).await {
+        Ok(()) => posted
+            .visitor
+            .redirect(&with_code(&back, "ok", "share_deleted")),
+        Err(e) => posted.visitor.fail(e),
+    }
 }

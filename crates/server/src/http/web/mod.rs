@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/proofs/{id}/share", post(items::share_proof))
         .route("/files/{id}", get(items::file))
         .route("/files/{id}/share", post(items::share_file))
+        .route("/shares/{id}/delete", post(items::delete_share))
         .route("/static/app.css", get(stylesheet))
         .layer(axum::middleware::from_fn(security_headers))
 }
