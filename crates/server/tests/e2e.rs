@@ -19,6 +19,13 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const DRIVER: &str = "/usr/bin/chromedriver";
 const WAIT: Duration = Duration::from_secs(15);
 
+/// A 1×1 PNG picture, for the upload.
+const PNG: &[u8] = &[
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0,
+    0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2,
+    135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
 /// A chromedriver process, ended when dropped.
 struct Driver {
     child: Child,
@@ -224,6 +231,19 @@ impl Person {
     async fn delete_row(&self, email: &str) {
         self.in_row(email, "details.menu summary").await;
         self.in_row(email, "details.menu button.delete").await;
+    }
+
+    /// A Contacts row by e-mail: its kind, and its partner cell's text.
+    async fn contact(&self, email: &str) -> Option<(String, String)> {
+        let row = self
+            .c
+            .find(Locator::Css(&format!("tr.contact[data-email='{email}']")))
+            .await
+            .ok()?;
+        let kind = row.attr("data-kind").await.ok()??;
+        let cells = row.find_all(Locator::Css("td")).await.ok()?;
+        let partner = cells.get(4)?.text().await.ok()?;
+        Some((kind, partner))
     }
 
     async fn signup(&self, account: &str, name: &str, email: &str) {
@@ -441,6 +461,89 @@ async fn walkthrough(base: String, mut clients: Vec<Client>) {
     assert!(a.flash_error().await.contains("already a partner"));
     a.shot("10-partners-alpha").await;
 
+    // Partners see each other's users on Contacts, marked with the account and active.
+    a.go("/contacts").await;
+    for name in ["Bob Beta", "Bea Beta", "Ben Beta", "Ann Alpha"] {
+        a.sees(name).await;
+    }
+    let member = a.contact("bea@beta.test").await.expect("Bea is a contact");
+    assert_eq!(member.0, "member");
+    assert!(
+        member.1.contains("Beta Brands") && member.1.contains("Partnership active"),
+        "{member:?}"
+    );
+    a.shot("10a-contacts-alpha").await;
+    a.click("a.company-view").await;
+    a.find("table.companies").await;
+    a.sees("Beta Brands").await;
+    a.sees("Partner account").await;
+    a.shot("10a-contacts-by-company").await;
+    b.go("/contacts").await;
+    b.sees("Ann Alpha").await;
+    b.sees("Alpha Agency").await;
+    b.shot("10b-contacts-beta-korean").await;
+
+    // Alpha makes a folder, uploads a picture into it, makes a proof of it, and shares
+    // the folder with Beta's account and the proof with Bea as an approver.
+    let picture = shots_dir().join("artwork.png");
+    std::fs::write(&picture, PNG).expect("write picture");
+    a.go("/").await;
+    a.fill("#new-folder-name", "Spring campaign").await;
+    a.click("form[action='/folders'] button").await;
+    a.sees("The folder is created.").await;
+    a.find("#upload-file")
+        .await
+        .send_keys(&picture.display().to_string())
+        .await
+        .expect("pick file");
+    a.click("form[enctype='multipart/form-data'] button").await;
+    a.sees("The file is uploaded.").await;
+    a.sees("image/png").await;
+    a.find("img.proof-image").await;
+    a.fill("#new-proof-name", "Spring poster").await;
+    a.click("form.new-proof button").await;
+    a.sees("The proof is made.").await;
+    let proof_page = a.c.current_url().await.expect("url").path().to_string();
+    a.click("details.share-dialog summary").await;
+    a.fill("#share-to", "bea@beta.test").await;
+    a.find("#share-role")
+        .await
+        .select_by_value("approver")
+        .await
+        .expect("select role");
+    a.click("details.share-dialog form button").await;
+    a.sees("Shared.").await;
+    a.shot("10c-proof-shared").await;
+    a.go("/").await;
+    a.click("a[href^='/folders/']").await;
+    a.sees("Spring campaign").await;
+    a.click("details.share-dialog summary").await;
+    a.fill("#share-to", "Beta Brands").await;
+    a.click("details.share-dialog form button").await;
+    a.sees("Shared.").await;
+    a.shot("10d-folder-shared").await;
+
+    // Bea finds both under Shared with me (in Korean), sees the picture and decides.
+    b.go("/shared-with-me").await;
+    b.sees("Spring campaign").await;
+    b.sees("Spring poster").await;
+    b.shot("10e-shared-with-me-korean").await;
+    b.go(&proof_page).await;
+    b.find("img.proof-image").await;
+    b.sees("승인자").await;
+    b.click("button[value='approved']").await;
+    b.sees("결정이 저장되었습니다").await;
+    b.sees("승인됨").await;
+    b.fill("#comment-body", "로고를 조금 더 크게 해 주세요")
+        .await;
+    b.click("form[action$='/comments'] button").await;
+    b.sees("댓글이 추가되었습니다").await;
+    b.shot("10f-proof-decided-korean").await;
+    a.go(&proof_page).await;
+    a.sees("Approved").await;
+    a.sees("로고를 조금 더 크게 해 주세요").await;
+    a.shot("10g-proof-alpha").await;
+
     // Delete the rejected request from each side: first Beta (gone there, still Rejected
     // for Alpha), then Alpha (gone for both).
     b.go("/settings/account/partners").await;
@@ -469,6 +572,19 @@ async fn walkthrough(base: String, mut clients: Vec<Client>) {
         "rejected"
     );
     a.shot("13-partnership-removed-alpha").await;
+
+    // What was synced stays, marked ended; the shares outlive the partnership.
+    a.go("/contacts").await;
+    let member = a.contact("bea@beta.test").await.expect("Bea stays");
+    assert!(member.1.contains("Partnership ended"), "{member:?}");
+    b.go("/shared-with-me").await;
+    b.sees("Spring campaign").await;
+    b.go(&proof_page).await;
+    b.find("img.proof-image").await;
+    a.go(&proof_page).await;
+    a.click("details.share-dialog summary").await;
+    a.sees("Partnership ended").await;
+    a.shot("13a-shares-outlive-the-partnership").await;
 
     // Alpha reads its Partners tab in Korean: the document's words, no English left.
     a.go("/settings/account/partners?lang=ko").await;

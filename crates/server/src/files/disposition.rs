@@ -1,9 +1,28 @@
-//! `Content-Disposition: attachment` with the file's original name: an ASCII fallback in
+//! `Content-Disposition` (`attachment`, or `inline` for what a page shows) with the file's
+//! original name: an ASCII fallback in
 //! `filename` and the exact UTF-8 name in `filename*` (RFC 6266, RFC 5987), so Korean
 //! names arrive intact.
 
 /// The header value for downloading a file named `name`.
 pub fn attachment(name: &str) -> String {
+    value("attachment", name)
+}
+
+/// The header value for showing a file named `name` in the page (a picture, a PDF).
+pub fn inline(name: &str) -> String {
+    value("inline", name)
+}
+
+/// Whether a file of this (sniffed) content type may be shown in a page: raster images
+/// and PDF; never anything a browser would run as a document of this site (HTML, SVG).
+pub fn shows_in_page(content_type: &str) -> bool {
+    matches!(
+        content_type,
+        "application/pdf" | "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+    )
+}
+
+fn value(kind: &str, name: &str) -> String {
     let fallback: String = name
         .chars()
         .map(|c| {
@@ -27,12 +46,21 @@ pub fn attachment(name: &str) -> String {
             encoded.push_str(&format!("%{byte:02X}"));
         }
     }
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_pictures_and_pdf_show_in_a_page() {
+        assert!(shows_in_page("application/pdf"));
+        assert!(shows_in_page("image/png"));
+        assert!(!shows_in_page("image/svg+xml"));
+        assert!(!shows_in_page("text/html"));
+        assert!(inline("a b.pdf").starts_with("inline; filename=\"a b.pdf\""));
+    }
 
     #[test]
     fn korean_names_survive_in_filename_star() {

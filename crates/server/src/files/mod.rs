@@ -4,6 +4,7 @@
 
 pub mod disposition;
 pub mod range;
+pub mod receive;
 pub mod sniff;
 pub mod store;
 pub mod upload;

@@ -735,7 +735,296 @@ on_both_backends!(
     users_tab_adds_changes_and_deactivates,
     contacts_page_lists_adds_and_deletes,
     shared_items_folder_and_proof_pages,
+    pages_add_folders_files_and_proofs,
+    contacts_page_company_view,
 );
+
+/// A multipart upload from a page: the CSRF field first (when given), then the file.
+async fn page_upload(
+    b: &Browser,
+    action: &str,
+    csrf: Option<&str>,
+    folder: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(token) = csrf {
+        form = form.text("csrf", token.to_string());
+    }
+    form = form.text("folder_id", folder.to_string()).part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
+    b.http
+        .post(format!("{}{action}", b.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+}
+
+/// The pages' Add forms: a folder at the top and one inside it, an upload into it
+/// (CSRF-checked before any byte is stored), a proof made of the file; a PDF shown in the
+/// page and other types only downloaded; an observer sees no Add forms and is refused.
+async fn pages_add_folders_files_and_proofs(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let owner = app.signup("Agency", "ann@agency.test").await;
+    let mut ann = Browser::new(&app, "en");
+    ann.get("/login").await;
+    ann.post(
+        "/login",
+        &[("email", "ann@agency.test"), ("password", "correct horse")],
+    )
+    .await;
+    let home = ann.get("/").await;
+    assert!(
+        home.body.contains("id=\"new-folder-name\""),
+        "{}",
+        home.body
+    );
+    let made = ann
+        .post("/folders", &[("name", "Spring"), ("parent_id", "")])
+        .await;
+    assert!(made.url.ends_with("?ok=folder_created"), "{}", made.url);
+    assert!(made.body.contains("The folder is created."));
+    let folder_id = made
+        .url
+        .split("/folders/")
+        .nth(1)
+        .and_then(|rest| rest.split('?').next())
+        .expect("folder id")
+        .to_string();
+    let inner = ann
+        .post("/folders", &[("name", "Drafts"), ("parent_id", &folder_id)])
+        .await;
+    assert!(inner.url.ends_with("?ok=folder_created"), "{}", inner.url);
+    let (_, listed) = owner.get(&format!("/api/v1/folders/{folder_id}")).await;
+    assert_eq!(listed["folders"][0]["name"], "Drafts", "{listed}");
+    // A bad name goes back with its message; nothing is made.
+    let bad = ann
+        .post("/folders", &[("name", "  "), ("parent_id", &folder_id)])
+        .await;
+    assert!(
+        bad.url
+            .ends_with(&format!("/folders/{folder_id}?error=invalid_input")),
+        "{}",
+        bad.url
+    );
+    // The upload form of the folder page: a PDF goes into the folder.
+    let page = ann.get(&format!("/folders/{folder_id}")).await;
+    assert!(page
+        .body
+        .contains(&format!("action=\"/files?folder={folder_id}\"")));
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
+    let csrf = ann.csrf.clone();
+    let sent = page_upload(
+        &ann,
+        &format!("/files?folder={folder_id}"),
+        Some(&csrf),
+        &folder_id,
+        "시안.pdf",
+        pdf.clone(),
+    )
+    .await;
+    let file_page = ann.shown(sent).await;
+    assert!(file_page.url.ends_with("?ok=uploaded"), "{}", file_page.url);
+    assert!(file_page.body.contains("application/pdf"));
+    let file_id = file_page
+        .url
+        .split("/files/")
+        .nth(1)
+        .and_then(|rest| rest.split('?').next())
+        .expect("file id")
+        .to_string();
+    assert!(file_page.body.contains(&format!(
+        "<iframe src=\"/api/v1/files/{file_id}/content?inline=1\""
+    )));
+    let (_, file) = owner.get(&format!("/api/v1/files/{file_id}")).await;
+    assert_eq!(file["folder_id"], folder_id.as_str(), "{file}");
+    assert_eq!(file["name"], "시안.pdf");
+    // Shown in the page when asked inline; a download otherwise.
+    let inline = ann
+        .http
+        .get(format!(
+            "{}/api/v1/files/{file_id}/content?inline=1",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    let disposition = inline.headers()["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("inline;"), "{disposition}");
+    assert_eq!(inline.headers()["x-content-type-options"], "nosniff");
+    let download = ann
+        .http
+        .get(format!("{}/api/v1/files/{file_id}/content", app.base))
+        .send()
+        .await
+        .unwrap();
+    let disposition = download.headers()["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    // A form without the page's token stores nothing.
+    let before = files_under(&app.config.data_dir);
+    let forged = page_upload(&ann, "/files", None, &folder_id, "x.pdf", pdf.clone()).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let forged = page_upload(&ann, "/files", Some("wrong"), &folder_id, "x.pdf", pdf).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let after = files_under(&app.config.data_dir);
+    assert_eq!(before, after, "nothing stored by a forged upload");
+    let (_, listed) = owner.get(&format!("/api/v1/folders/{folder_id}")).await;
+    assert_eq!(listed["files"].as_array().unwrap().len(), 1, "{listed}");
+    // A text file is never shown inline, whatever is asked.
+    ann.get("/").await;
+    let csrf = ann.csrf.clone();
+    let sent = page_upload(
+        &ann,
+        "/files",
+        Some(&csrf),
+        "",
+        "notes.txt",
+        b"hello".to_vec(),
+    )
+    .await;
+    let text_page = ann.shown(sent).await;
+    assert!(text_page.url.ends_with("?ok=uploaded"), "{}", text_page.url);
+    let text_id = text_page
+        .url
+        .split("/files/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
+    let text = ann
+        .http
+        .get(format!(
+            "{}/api/v1/files/{text_id}/content?inline=1",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(text.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
+    // Make a proof of the PDF: it lands where the file is.
+    ann.get(&format!("/files/{file_id}")).await;
+    let proof_page = ann
+        .post(
+            &format!("/files/{file_id}/proof"),
+            &[("name", "Spring poster")],
+        )
+        .await;
+    assert!(
+        proof_page.url.ends_with("?ok=proof_created"),
+        "{}",
+        proof_page.url
+    );
+    assert!(proof_page.body.contains("Spring poster"));
+    let proof_id = proof_page
+        .url
+        .split("/proofs/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
+    let (_, proof) = owner.get(&format!("/api/v1/proofs/{proof_id}")).await;
+    assert_eq!(proof["folder_id"], folder_id.as_str(), "{proof}");
+    assert_eq!(proof["file_id"], file_id.as_str());
+
+    // An observer sees no Add forms, and its posts are refused.
+    app.add_user(&owner, "obi@agency.test", "observer").await;
+    let mut obi = Browser::new(&app, "en");
+    obi.get("/login").await;
+    obi.post(
+        "/login",
+        &[("email", "obi@agency.test"), ("password", "correct horse")],
+    )
+    .await;
+    let home = obi.get("/").await;
+    assert!(!home.body.contains("new-folder-name"), "{}", home.body);
+    let refused = obi
+        .post("/folders", &[("name", "Mine"), ("parent_id", "")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!ann.get("/").await.body.contains("Mine"));
+}
+
+/// Files (not folders) anywhere under `dir`, the database's included.
+fn files_under(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let path = e.path();
+                    if path.is_dir() {
+                        files_under(&path)
+                    } else {
+                        usize::from(!path.to_string_lossy().contains(".db"))
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The Contacts page's company view: partner accounts and typed companies with their
+/// counts, each linking to its people.
+async fn contacts_page_company_view(backend: Backend) {
+    use crate::sharing::make_partners;
+    let app = TestApp::start(backend).await;
+    let owner = app.signup("Agency", "ann@agency.test").await;
+    let client = app.signup("Client Co", "kim@client.test").await;
+    app.add_user(&client, "lee@client.test", "manager").await;
+    make_partners(&owner, &client).await;
+    let (status, body) = owner
+        .post(
+            "/api/v1/contacts",
+            serde_json::json!({"email": "joe@print.test", "name": "Joe", "company": "Print Shop"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let mut ann = Browser::new(&app, "en");
+    ann.get("/login").await;
+    ann.post(
+        "/login",
+        &[("email", "ann@agency.test"), ("password", "correct horse")],
+    )
+    .await;
+    let page = ann.get("/contacts?view=company").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("class=\"rows companies\""),
+        "{}",
+        page.body
+    );
+    let row = |name: &str| {
+        page.body
+            .split("<tr class=\"company\">")
+            .find(|r| r.contains(&format!(">{name}</a>")))
+            .map(|r| r.split("</tr>").next().unwrap_or_default().to_string())
+    };
+    let client_row = row("Client Co").expect("the partner account");
+    assert!(client_row.contains("Partner account"), "{client_row}");
+    assert!(client_row.contains("class=\"count\">2<"), "{client_row}");
+    let shop = row("Print Shop").expect("a typed company");
+    assert!(
+        shop.contains(">Company<") && shop.contains("class=\"count\">1<"),
+        "{shop}"
+    );
+    assert!(
+        !page.body.contains("kim@client.test"),
+        "people are not listed in this view"
+    );
+    let people = ann.get("/contacts?q=Client+Co").await;
+    assert!(people.body.contains("kim@client.test") && people.body.contains("lee@client.test"));
+    let korean = ann.get("/contacts?view=company&lang=ko").await;
+    assert!(korean.body.contains("파트너 계정") && korean.body.contains("회사별"));
+}
 
 /// A partner's reviewer-approver finds a proof under Shared with me, opens the folder and
 /// the proof (the image shown in the page), decides and comments from the page; a viewer
@@ -837,9 +1126,9 @@ async fn shared_items_folder_and_proof_pages(backend: Backend) {
 
     let page = kim.get(&format!("/proofs/{proof_id}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page
-        .body
-        .contains(&format!("<img src=\"/api/v1/proofs/{proof_id}/content\"")));
+    assert!(page.body.contains(&format!(
+        "<img src=\"/api/v1/proofs/{proof_id}/content?inline=1\""
+    )));
     assert!(page.body.contains("Reviewer and approver"));
     assert!(page.body.contains("name=\"decision\" value=\"approved\""));
     // The image itself, with the page's session.
@@ -1029,7 +1318,7 @@ async fn shared_items_folder_and_proof_pages(backend: Backend) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page
         .body
-        .contains(&format!("<img src=\"/api/v1/files/{file_id}/content\"")));
+        .contains(&format!("<img src=\"/api/v1/files/{file_id}/content?inline=1\"")));
     assert!(page.body.contains("image/png"));
     assert!(page.body.contains("share-dialog"));
     let page = kim.get(&format!("/files/{file_id}")).await;

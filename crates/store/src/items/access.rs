@@ -1,30 +1,34 @@
-//! The facts behind an access decision, read from the database: the item's owner and
-//! creator, the folders above it (from the materialized path), whether any of them is in
-//! the trash, and the shares on the item and on those folders that name the actor or its
-//! account. Two indexed queries whatever the depth: the item, then the folders and the
-//! shares together.
+//! The facts behind an access decision, read from the database in one query whatever the
+//! depth: the item (owner, creator, name), the folders above it (walked up `parent_id`
+//! by primary key: creator, trash, path), and the shares on the item and on those folders
+//! that name the actor or its account.
 
-use super::{path_ids, placeholders};
 use crate::users::User;
-use crate::{col, ids, StoreResult};
+use crate::{ids, StoreResult};
 use coproof_core::access::{self, Grant, Grantee, Item, Operation, Rights};
 use coproof_core::sharing::{ItemKind, ProofRole};
 use coproof_core::Refusal;
 use sqlx::AnyConnection;
 
-/// item type, item id, user, account, role.
-/// A folder above the item (`source` = 'folder': creator, trashed) or a share on the
-/// item or a folder above it (`source` = 'share': type, id, user, account, role).
+/// One fact, by `source`:
+/// - `item`: account, creator, name;
+/// - `folder` (a folder on the chain, the item itself first when it is a folder): id,
+///   creator, path, trashed time, depth (0 = the item's own or containing folder);
+/// - `share`: item type, item id, user, account, role.
 type FactRow = (
     String,
     Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
     Option<i64>,
     Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
+    Option<i64>,
 );
+
+/// A safety bound on the walk up the tree (moves into a descendant are refused, so the
+/// tree has no cycles; this only keeps a damaged database from looping).
+const MAX_DEPTH: i64 = 1_000;
 
 /// An item the actor may act on, with what it may do.
 #[derive(Debug, Clone)]
@@ -36,6 +40,39 @@ pub struct Authorized {
     /// The folder's own path (for a folder) or its containing folder's (else); `/` at the top.
     pub path: String,
     pub rights: Rights,
+}
+
+/// The one query of [`authorize`] for an item kind: `$1` the actor, `$2` its account,
+/// `$3` the item.
+fn facts_sql(kind: ItemKind) -> String {
+    let (table, start) = match kind {
+        ItemKind::Folder => ("folders", "$3".to_string()),
+        ItemKind::File => (
+            "files",
+            "(SELECT folder_id FROM files WHERE id = $3)".into(),
+        ),
+        ItemKind::Proof => (
+            "proofs",
+            "(SELECT folder_id FROM proofs WHERE id = $3)".into(),
+        ),
+    };
+    format!(
+        "WITH RECURSIVE chain (id, parent_id, path, created_by, trashed_at, depth) AS ( \
+           SELECT id, parent_id, path, created_by, trashed_at, CAST(0 AS BIGINT) \
+           FROM folders WHERE id = {start} \
+           UNION ALL \
+           SELECT f.id, f.parent_id, f.path, f.created_by, f.trashed_at, c.depth + 1 \
+           FROM folders f JOIN chain c ON f.id = c.parent_id WHERE c.depth < {MAX_DEPTH}) \
+         SELECT 'item' AS source, account_id AS a, created_by AS b, name AS c, NULL AS d, \
+           NULL AS trashed_at, NULL AS role, NULL AS depth \
+         FROM {table} WHERE id = $3 \
+         UNION ALL \
+         SELECT 'folder', id, created_by, path, NULL, trashed_at, NULL, depth FROM chain \
+         UNION ALL \
+         SELECT 'share', item_type, item_id, user_id, account_id, NULL, role, NULL FROM shares \
+         WHERE (item_id = $3 OR item_id IN (SELECT id FROM chain)) \
+           AND (user_id = $1 OR account_id = $2)"
+    )
 }
 
 /// Decides whether `user` may do `op` to the item: `NotFound` when the item does not exist
@@ -50,88 +87,53 @@ pub async fn authorize(
     if !ids::looks_like_id(id) {
         return Err(Refusal::NotFound.into());
     }
-    let base = match kind {
-        ItemKind::Folder => {
-            "SELECT f.account_id, f.created_by, f.name, f.path FROM folders f WHERE f.id = $1"
-        }
-        ItemKind::File => {
-            "SELECT x.account_id, x.created_by, x.name, COALESCE(f.path, '/') AS path \
-             FROM files x LEFT JOIN folders f ON f.id = x.folder_id WHERE x.id = $1"
-        }
-        ItemKind::Proof => {
-            "SELECT x.account_id, x.created_by, x.name, COALESCE(f.path, '/') AS path \
-             FROM proofs x LEFT JOIN folders f ON f.id = x.folder_id WHERE x.id = $1"
-        }
-    };
-    let row = sqlx::query(base)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(Refusal::NotFound)?;
-    let account_id: String = col(&row, "account_id")?;
-    let created_by: String = col(&row, "created_by")?;
-    let name: String = col(&row, "name")?;
-    let path: String = col(&row, "path")?;
-    // Every folder on the path: for a folder this includes itself.
-    let chain: Vec<&str> = path_ids(&path).collect();
-
-    // The folders above (creator, trash) and the shares naming the actor or its account
-    // on them or on the item itself: one query.
-    let mut on: Vec<&str> = chain.iter().copied().filter(|f| *f != id).collect();
-    on.push(id);
-    let sql = format!(
-        "SELECT 'folder' AS source, created_by, trashed_at, NULL AS item_type, NULL AS item_id, \
-           NULL AS user_id, NULL AS account_id, NULL AS role \
-         FROM folders WHERE id IN ({chain_ids}) \
-         UNION ALL \
-         SELECT 'share', NULL, NULL, item_type, item_id, user_id, account_id, role FROM shares \
-         WHERE item_id IN ({share_ids}) AND (user_id = $1 OR account_id = $2)",
-        chain_ids = if chain.is_empty() {
-            "NULL".to_string()
-        } else {
-            placeholders(3, chain.len())
-        },
-        share_ids = placeholders(3 + chain.len(), on.len()),
-    );
-    let mut q = sqlx::query_as::<_, FactRow>(&sql)
+    let rows = sqlx::query_as::<_, FactRow>(&facts_sql(kind))
         .bind(&user.id)
-        .bind(&user.account_id);
-    for folder in &chain {
-        q = q.bind(*folder);
-    }
-    for item in &on {
-        q = q.bind(*item);
-    }
-    let mut created_by_actor = created_by == user.id;
+        .bind(&user.account_id)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut owner = None;
+    let mut path = "/".to_string();
+    let mut created_by_actor = false;
     let mut trashed = false;
     let mut grants = Vec::new();
-    for (source, creator, trashed_at, item_type, item_id, to_user, to_account, role) in
-        q.fetch_all(&mut *conn).await?
-    {
-        if source == "folder" {
-            created_by_actor |= creator.as_deref() == Some(user.id.as_str());
-            trashed |= trashed_at.is_some();
-            continue;
+    for (source, a, b, c, d, trashed_at, role, depth) in rows {
+        match source.as_str() {
+            "item" => {
+                created_by_actor |= b.as_deref() == Some(user.id.as_str());
+                owner = a.zip(c);
+            }
+            "folder" => {
+                created_by_actor |= b.as_deref() == Some(user.id.as_str());
+                trashed |= trashed_at.is_some();
+                if depth == Some(0) {
+                    path = c.unwrap_or_default();
+                }
+            }
+            _ => {
+                let (Some(item_type), Some(item_id)) = (a, b) else {
+                    continue;
+                };
+                let itself = item_type == kind.as_str() && item_id == id;
+                let above = item_type == ItemKind::Folder.as_str() && item_id != id;
+                if !(itself || above) {
+                    continue;
+                }
+                let to = match (c, d) {
+                    (Some(u), _) => Grantee::User(u),
+                    (None, Some(acc)) => Grantee::Account(acc),
+                    (None, None) => continue,
+                };
+                grants.push(Grant {
+                    to,
+                    inherited: !itself,
+                    role: role.as_deref().and_then(|r| ProofRole::parse(r).ok()),
+                });
+            }
         }
-        let (Some(item_type), Some(item_id)) = (item_type, item_id) else {
-            continue;
-        };
-        let itself = item_type == kind.as_str() && item_id == id;
-        let above = item_type == ItemKind::Folder.as_str() && item_id != id;
-        if !(itself || above) {
-            continue;
-        }
-        let to = match (to_user, to_account) {
-            (Some(u), _) => Grantee::User(u),
-            (None, Some(a)) => Grantee::Account(a),
-            (None, None) => continue,
-        };
-        grants.push(Grant {
-            to,
-            inherited: !itself,
-            role: role.as_deref().and_then(|r| ProofRole::parse(r).ok()),
-        });
     }
+    let (account_id, name) = owner.ok_or(Refusal::NotFound)?;
     let item = Item {
         kind,
         account_id: &account_id,

@@ -25,28 +25,3 @@ pub fn actor(user: &User) -> Actor<'_> {
         profile: user.profile,
     }
 }
-
-/// The folder ids in a materialized path `/a/b/c/`, top first.
-pub fn path_ids(path: &str) -> impl Iterator<Item = &str> {
-    path.split('/').filter(|s| !s.is_empty())
-}
-
-/// `$first, $first+1, …` for `n` values.
-pub(crate) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_split_into_ids() {
-        assert_eq!(path_ids("/a/b/c/").collect::<Vec<_>>(), ["a", "b", "c"]);
-        assert_eq!(path_ids("").count(), 0);
-        assert_eq!(placeholders(3, 2), "$3, $4");
-    }
-}

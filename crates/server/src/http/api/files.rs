@@ -1,10 +1,10 @@
 //! Files: streamed multipart upload, metadata, download with `Range` and the original
 //! name.
 
-use crate::files::upload::{self, Stored};
+use crate::files::receive::{receive, Guard};
 use crate::files::{disposition, range, FileStore};
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::extract::Caller;
+use crate::http::extract::{ApiQuery, Caller};
 use crate::http::item_dto::File;
 use crate::state::AppState;
 use axum::body::Body;
@@ -13,9 +13,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use coproof_core::file_name::parse_file_name;
-use coproof_store::ids;
-use coproof_store::items::files::{self, Uploaded};
+use coproof_store::items::files;
 use futures_util::TryStreamExt;
 use object_store::{GetOptions, GetRange};
 use utoipa::ToSchema;
@@ -43,63 +41,14 @@ pub async fn upload(
     caller: Caller,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<File>)> {
-    let mut multipart = multipart.map_err(|e| {
+    let multipart = multipart.map_err(|e| {
         ApiError::invalid_input(format!(
             "expected a multipart/form-data body: {}",
             e.body_text()
         ))
     })?;
-    let mut folder_id: Option<String> = None;
-    let mut stored: Option<(Stored, String)> = None;
-    let outcome = async {
-        while let Some(mut field) = multipart.next_field().await.map_err(upload::client_error)? {
-            match field.name() {
-                Some("folder_id") => {
-                    let id = upload::small_text(&mut field, 64).await?;
-                    let id = id.trim().to_string();
-                    if !id.is_empty() {
-                        files::check_place(&state.store, &caller.user, Some(&id)).await?;
-                        folder_id = Some(id);
-                    }
-                }
-                Some("file") if stored.is_none() => {
-                    let name = field
-                        .file_name()
-                        .ok_or_else(|| ApiError::invalid_input("the file part needs a filename"))?;
-                    let name = parse_file_name(name)?;
-                    files::check_place(&state.store, &caller.user, folder_id.as_deref()).await?;
-                    let key = ids::new_id();
-                    let file = upload::store_field(&state.files, &key, &mut field).await?;
-                    stored = Some((file, name));
-                }
-                Some("file") => return Err(ApiError::invalid_input("send one file at a time")),
-                _ => upload::skip(&mut field, 64 * 1024).await?,
-            }
-        }
-        let Some((file, name)) = stored.as_ref() else {
-            return Err(ApiError::invalid_input("the form has no file field"));
-        };
-        let uploaded = Uploaded {
-            id: file.key.clone(),
-            name: name.clone(),
-            size: i64::try_from(file.size).unwrap_or(i64::MAX),
-            content_type: file.content_type.clone(),
-            sha256: file.sha256.clone(),
-            storage_key: file.key.clone(),
-        };
-        Ok(files::create(&state.store, &caller.user, folder_id.as_deref(), &uploaded).await?)
-    }
-    .await;
-    match outcome {
-        Ok(file) => Ok((StatusCode::CREATED, Json(File::from(&file)))),
-        Err(e) => {
-            // Nothing uploaded stays behind a refused request.
-            if let Some((file, _)) = stored {
-                let _ = state.files.inner.delete(&FileStore::path(&file.key)).await;
-            }
-            Err(e)
-        }
-    }
+    let file = receive(&state, &caller.user, multipart, Guard::Caller).await?;
+    Ok((StatusCode::CREATED, Json(File::from(&file))))
 }
 
 /// A file's metadata.
@@ -115,10 +64,25 @@ pub async fn get(
     Ok(Json(File::from(&file)))
 }
 
+/// `?inline=1`: show the bytes in a page instead of downloading them.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContentQuery {
+    /// `1` to show a picture or a PDF in the page (`Content-Disposition: inline`); other
+    /// types are always downloaded.
+    pub inline: Option<String>,
+}
+
+impl ContentQuery {
+    fn inline(&self) -> bool {
+        matches!(self.inline.as_deref(), Some("1" | "true"))
+    }
+}
+
 /// A file's bytes, with its original name in `Content-Disposition` and one `Range`
 /// (206, or 416 when no byte of it exists).
 #[utoipa::path(get, path = "/files/{id}/content", tag = "files", security(("bearer" = [])),
-    params(("id" = String, Path), ("Range" = Option<String>, Header, description = "bytes=a-b")),
+    params(("id" = String, Path), ContentQuery, ("Range" = Option<String>, Header, description = "bytes=a-b")),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
               (status = 206, content_type = "application/octet-stream", body = Vec<u8>),
               (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 416, body = ErrorBody)))]
@@ -126,18 +90,22 @@ pub async fn content(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<ContentQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (file, _) = files::get(&state.store, &caller.user, &id).await?;
-    send_file(&state, &file, &headers).await
+    send_file(&state, &file, &headers, &query).await
 }
 
-/// Streams a file's bytes (all, or the requested range).
+/// Streams a file's bytes (all, or the requested range), as a download or, for a
+/// picture or a PDF asked for `inline`, to be shown in one of our pages.
 pub async fn send_file(
     state: &AppState,
     file: &files::File,
     headers: &HeaderMap,
+    query: &ContentQuery,
 ) -> ApiResult<Response> {
+    let in_page = query.inline() && disposition::shows_in_page(&file.content_type);
     let size = u64::try_from(file.size).unwrap_or(0);
     let wanted = range::parse(
         headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
@@ -183,9 +151,15 @@ pub async fn send_file(
         .header(header::ETAG, format!("\"{}\"", file.sha256))
         .header(
             header::CONTENT_DISPOSITION,
-            disposition::attachment(&file.name),
+            if in_page {
+                disposition::inline(&file.name)
+            } else {
+                disposition::attachment(&file.name)
+            },
         )
-        .header(header::CACHE_CONTROL, "private, no-store");
+        .header(header::CACHE_CONTROL, "private, no-store")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .header(header::CONTENT_SECURITY_POLICY, "frame-ancestors 'self'");
     if let Some((start, end)) = span {
         response = response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
     }

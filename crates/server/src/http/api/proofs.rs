@@ -76,7 +76,7 @@ pub async fn get(
 
 /// The bytes of the proof's current version (for everyone who can see the proof).
 #[utoipa::path(get, path = "/proofs/{id}/content", tag = "proofs", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path), super::files::ContentQuery),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
               (status = 206, content_type = "application/octet-stream", body = Vec<u8>),
               (status = 404, body = ErrorBody), (status = 416, body = ErrorBody)))]
@@ -84,11 +84,12 @@ pub async fn content(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<super::files::ContentQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (proof, _) = proofs::get(&state.store, &caller.user, &id).await?;
     let file = files::get_for_proof(&state.store, &proof.file_id).await?;
-    super::files::send_file(&state, &file, &headers).await
+    super::files::send_file(&state, &file, &headers, &query).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -31,6 +31,15 @@ pub struct Row {
     pub can_delete: bool,
 }
 
+/// One company of the company view: its name, whether it is a partner account (its
+/// members synced) or a company typed on guests, how many contacts, and the link to them.
+pub struct CompanyRow {
+    pub name: String,
+    pub partner: bool,
+    pub count: i64,
+    pub link: String,
+}
+
 /// One refused row of an import.
 pub struct RefusedRow {
     pub row: u64,
@@ -43,6 +52,10 @@ pub struct RefusedRow {
 struct ContactsPage {
     c: Chrome,
     rows: Vec<Row>,
+    /// The company view's rows, when `view=company`.
+    companies: Option<Vec<CompanyRow>>,
+    people_link: String,
+    companies_link: String,
     q: String,
     kind: String,
     kinds: Vec<(&'static str, String)>,
@@ -108,22 +121,35 @@ async fn show(
         Ok(f) => f,
         Err(e) => return visitor.fail(e),
     };
+    let by_company = visitor.query.get("view").is_some_and(|v| v == "company");
+    let companies = if by_company {
+        match companies(state, &visitor, &me.account_id, &filter, &q, &kind).await {
+            Ok(found) => Some(found),
+            Err(e) => return visitor.fail(e),
+        }
+    } else {
+        None
+    };
     let after: Option<After> = match decode_cursor(visitor.query.get("cursor").map(String::as_str))
     {
         Ok(a) => a,
         Err(e) => return visitor.fail(e),
     };
-    let found = match contacts::list(
-        &state.store,
-        &me.account_id,
-        &filter,
-        after.as_ref(),
-        LIMIT + 1,
-    )
-    .await
-    {
-        Ok(found) => found,
-        Err(e) => return visitor.fail(e),
+    let found = if by_company {
+        Vec::new()
+    } else {
+        match contacts::list(
+            &state.store,
+            &me.account_id,
+            &filter,
+            after.as_ref(),
+            LIMIT + 1,
+        )
+        .await
+        {
+            Ok(found) => found,
+            Err(e) => return visitor.fail(e),
+        }
     };
     let more = found.len() > LIMIT as usize;
     let shown = &found[..found.len().min(LIMIT as usize)];
@@ -151,6 +177,12 @@ async fn show(
         })
         .collect();
     let page = ContactsPage {
+        people_link: format!("{PAGE}?{}", query_string(&[("q", &q), ("kind", &kind)])),
+        companies_link: format!(
+            "{PAGE}?{}",
+            query_string(&[("q", &q), ("kind", &kind), ("view", "company")])
+        ),
+        companies,
         export_link: format!(
             "/api/v1/contacts/export?{}",
             query_string(&[("q", &q), ("kind", &kind)])
@@ -165,6 +197,34 @@ async fn show(
         imported,
     };
     visitor.render(&page)
+}
+
+/// The company view: contacts grouped by company (members by their account), each a
+/// link to the people of that company.
+async fn companies(
+    state: &AppState,
+    visitor: &Visitor,
+    account_id: &str,
+    filter: &contacts::Filter,
+    q: &str,
+    kind: &str,
+) -> Result<Vec<CompanyRow>, ApiError> {
+    let after: Option<contacts::CompanyAfter> =
+        decode_cursor(visitor.query.get("cursor").map(String::as_str))?;
+    let found = contacts::companies(&state.store, account_id, filter, after.as_ref(), 200).await?;
+    Ok(found
+        .into_iter()
+        .map(|company| {
+            let name = company.name.unwrap_or_default();
+            let search = if q.is_empty() { name.as_str() } else { q };
+            CompanyRow {
+                link: format!("{PAGE}?{}", query_string(&[("q", search), ("kind", kind)])),
+                partner: company.account_id.is_some(),
+                count: company.count,
+                name,
+            }
+        })
+        .collect())
 }
 
 pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {

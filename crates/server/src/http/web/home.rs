@@ -1,13 +1,15 @@
 //! Home: who you are, and the folders, proofs and files at the top of your account that
 //! you may see.
 
+use super::create::{new_items, NewItems};
 use super::items::{top_entries, Entry};
 use super::{Chrome, Visitor};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use coproof_store::items::home;
+use coproof_core::access;
+use coproof_store::items::{actor, home};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -19,6 +21,7 @@ struct HomePage {
     profile: String,
     entries: Vec<Entry>,
     detail_heading: String,
+    new_items: Option<NewItems>,
 }
 
 pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
@@ -37,6 +40,10 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
             .t
             .get(&format!("profile-{}", signed_in.user.profile.as_str())),
         detail_heading: c.t.get("items-col-detail"),
+        new_items: new_items(
+            access::check_create_at_top(&actor(&signed_in.user)).is_ok(),
+            None,
+        ),
         entries,
         c,
         user_name: signed_in.user.name,

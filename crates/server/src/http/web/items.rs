@@ -3,6 +3,7 @@
 //! and decisions, the decision buttons for approvers, comments). Every rule is the store's
 //! (`coproof_store::items`, the one access function): these handlers only show and post.
 
+use super::create::{new_items, NewItems};
 use super::{when, with_code, Chrome, Posted, Visitor};
 use crate::http::api::proofs::comment_body;
 use crate::http::error::ApiError;
@@ -21,7 +22,7 @@ pub struct Entry {
     pub detail: String,
 }
 
-fn link(kind: ItemKind, id: &str) -> String {
+pub fn link(kind: ItemKind, id: &str) -> String {
     match kind {
         ItemKind::Folder => format!("/folders/{id}"),
         ItemKind::Proof => format!("/proofs/{id}"),
@@ -74,6 +75,7 @@ struct FolderPage {
     name: String,
     entries: Vec<Entry>,
     share: Option<ShareForm>,
+    new_items: Option<NewItems>,
 }
 
 /// The share dialog of a page: where it posts, what to suggest, the roles (proofs).
@@ -165,6 +167,7 @@ pub async fn folder(
     )
     .await;
     visitor.render(&FolderPage {
+        new_items: new_items(view.access.rights.edit, Some(&id)),
         name: view.folder.name.clone(),
         c,
         entries,
@@ -213,6 +216,8 @@ struct FilePage {
     content_type: String,
     sha256: String,
     image: bool,
+    pdf: bool,
+    may_make_proof: bool,
     share: Option<ShareForm>,
 }
 
@@ -236,6 +241,8 @@ pub async fn file(
     visitor.render(&FilePage {
         size: c.t.get1("file-size", "bytes", &file.size.to_string()),
         image: file.content_type.starts_with("image/"),
+        pdf: file.content_type == "application/pdf",
+        may_make_proof: access.rights.edit,
         id: file.id,
         name: file.name,
         content_type: file.content_type,
@@ -270,6 +277,7 @@ struct ProofPage {
     version: i64,
     status: String,
     image: bool,
+    pdf: bool,
     reviewers: Vec<ReviewerRow>,
     decisions: Vec<(&'static str, String)>,
     may_comment: bool,
@@ -340,6 +348,7 @@ pub async fn proof(
         name: proof.name.clone(),
         version: proof.version,
         image: file.content_type.starts_with("image/"),
+        pdf: file.content_type == "application/pdf",
         reviewers,
         decisions,
         may_comment: access.rights.comment,

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod contacts;
+pub mod create;
 pub mod home;
 pub mod i18n;
 pub mod items;
@@ -60,6 +61,12 @@ pub fn routes() -> Router<AppState> {
         .route("/proofs/{id}/comments", post(items::comment))
         .route("/folders/{id}/share", post(items::share_folder))
         .route("/proofs/{id}/share", post(items::share_proof))
+        .route("/folders", post(create::new_folder))
+        .route(
+            "/files",
+            post(create::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/files/{id}/proof", post(create::new_proof))
         .route("/files/{id}", get(items::file))
         .route("/files/{id}/share", post(items::share_file))
         .route("/shares/{id}/delete", post(items::delete_share))

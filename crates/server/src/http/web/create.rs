@@ -1,0 +1,141 @@
+//! Making items from the pages: a new folder (at the top or inside a folder), an uploaded
+//! file (multipart, streamed like the API's, CSRF-checked before any byte is stored), and
+//! a proof made from a file. Each posts and redirects to the new item's page; a refusal
+//! goes back to the page it came from with its message.
+
+use super::items::link;
+use super::{session, with_code, Posted, Visitor};
+use crate::files::receive::{receive, Guard};
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::response::Response;
+use coproof_core::file_name::parse_folder_name;
+use coproof_core::name::parse_name;
+use coproof_core::sharing::ItemKind;
+use coproof_store::items::{files, folders, proofs};
+
+/// The "Add" forms of the home and of a folder page: where new items go (empty: the top).
+pub struct NewItems {
+    pub folder_id: String,
+}
+
+/// The forms, when the actor may add items there.
+pub fn new_items(may_add: bool, folder_id: Option<&str>) -> Option<NewItems> {
+    may_add.then(|| NewItems {
+        folder_id: folder_id.unwrap_or_default().to_string(),
+    })
+}
+
+/// The page a form of the home or a folder page goes back to.
+fn back(folder_id: Option<&str>) -> String {
+    folder_id.map_or_else(|| "/".to_string(), |id| link(ItemKind::Folder, id))
+}
+
+/// An id from a form: absent when empty; only id characters (else it names nothing).
+fn folder_field(raw: &str) -> Option<&str> {
+    let id = raw.trim();
+    (!id.is_empty()).then_some(id)
+}
+
+/// Where a refusal leads: the visitor's error page for what it may not see or do (403,
+/// 404), else back to the form's page with the refusal's message.
+fn refused(visitor: Visitor, page: &str, e: ApiError) -> Response {
+    if matches!(e.code, "forbidden" | "not_found" | "csrf") {
+        return visitor.fail(e);
+    }
+    visitor.redirect(&with_code(page, "error", e.code))
+}
+
+/// "New folder": `name`, optional `parent_id`.
+pub async fn new_folder(State(state): State<AppState>, posted: Posted) -> Response {
+    let me = match posted.visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(barrier) => return posted.visitor.turn_away(barrier),
+    };
+    let parent = folder_field(posted.field("parent_id"));
+    let page = back(parent);
+    let made = match parse_folder_name(posted.field("name")) {
+        Ok(name) => folders::create(&state.store, &me, &name, parent)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(ApiError::from(e)),
+    };
+    match made {
+        Ok(folder) => posted.visitor.redirect(&with_code(
+            &link(ItemKind::Folder, &folder.id),
+            "ok",
+            "folder_created",
+        )),
+        Err(e) => refused(posted.visitor, &page, e),
+    }
+}
+
+/// "Upload file": multipart `csrf`, optional `folder_id`, then `file`; `?folder=` in the
+/// form's address names the page to go back to on a refusal.
+pub async fn upload(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let me = match visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(barrier) => return visitor.turn_away(barrier),
+    };
+    let Ok(multipart) = multipart else {
+        return visitor.fail(ApiError::invalid_input(
+            "expected a multipart/form-data body",
+        ));
+    };
+    let seed = visitor.seed.clone();
+    let fits = move |token: &str| {
+        seed.as_deref()
+            .is_some_and(|seed| session::csrf_ok(seed, token))
+    };
+    let page = back(visitor.query.get("folder").and_then(|id| folder_field(id)));
+    match receive(&state, &me, multipart, Guard::Csrf(&fits)).await {
+        Ok(file) => visitor.redirect(&with_code(
+            &link(ItemKind::File, &file.id),
+            "ok",
+            "uploaded",
+        )),
+        Err(e) => refused(visitor, &page, e),
+    }
+}
+
+/// "Make a proof" on a file's page: `name`; the proof goes where the file is.
+pub async fn new_proof(
+    State(state): State<AppState>,
+    Path(file_id): Path<String>,
+    posted: Posted,
+) -> Response {
+    let me = match posted.visitor.require() {
+        Ok(s) => s.user.clone(),
+        Err(barrier) => return posted.visitor.turn_away(barrier),
+    };
+    let page = link(ItemKind::File, &file_id);
+    let made = async {
+        let name = parse_name("name", posted.field("name"))?;
+        let (file, _) = files::get(&state.store, &me, &file_id).await?;
+        let proof = proofs::create(
+            &state.store,
+            &me,
+            &name,
+            &file.id,
+            file.folder_id.as_deref(),
+            &[],
+        )
+        .await?;
+        Ok::<_, ApiError>(proof)
+    }
+    .await;
+    match made {
+        Ok(proof) => posted.visitor.redirect(&with_code(
+            &link(ItemKind::Proof, &proof.id),
+            "ok",
+            "proof_created",
+        )),
+        Err(e) => refused(posted.visitor, &page, e),
+    }
+}
