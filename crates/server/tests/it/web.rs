@@ -1316,9 +1316,9 @@ async fn shared_items_folder_and_proof_pages(backend: Backend) {
     let file_id = file["id"].as_str().unwrap();
     let page = ann.get(&format!("/files/{file_id}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page
-        .body
-        .contains(&format!("<img src=\"/api/v1/files/{file_id}/content?inline=1\"")));
+    assert!(page.body.contains(&format!(
+        "<img src=\"/api/v1/files/{file_id}/content?inline=1\""
+    )));
     assert!(page.body.contains("image/png"));
     assert!(page.body.contains("share-dialog"));
     let page = kim.get(&format!("/files/{file_id}")).await;

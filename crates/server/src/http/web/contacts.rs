@@ -1,7 +1,7 @@
 //! The Contacts page: search, kind filter, pages by keyset cursor, adding guests, deleting
 //! guests and members of ended partnerships, CSV export (the API's) and CSV import.
 
-use super::{with_code, Chrome, Posted, Visitor};
+use super::{with_code, Chrome, SignedPost, Visitor};
 use crate::http::api::contacts::{decode_cursor, encode_cursor, parse_filter, ContactQuery};
 use crate::http::api::contacts_csv;
 use crate::http::error::ApiError;
@@ -236,11 +236,7 @@ fn optional(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
-pub async fn add(State(state): State<AppState>, posted: Posted) -> Response {
-    let me = match posted.visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return posted.visitor.turn_away(refused),
-    };
+pub async fn add(State(state): State<AppState>, SignedPost { posted, me }: SignedPost) -> Response {
     let input = GuestInput {
         email: posted.field("email").to_string(),
         name: posted.field("name").to_string(),
@@ -264,12 +260,8 @@ pub async fn add(State(state): State<AppState>, posted: Posted) -> Response {
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    posted: Posted,
+    SignedPost { posted, me }: SignedPost,
 ) -> Response {
-    let me = match posted.visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return posted.visitor.turn_away(refused),
-    };
     let to = match guests::delete(&state.store, &me, &id).await {
         Ok(()) => with_code(PAGE, "ok", "contact_deleted"),
         Err(e) => {
@@ -284,11 +276,10 @@ pub async fn delete(
 }
 
 /// Imports the CSV pasted into the form's text area and shows the report on the page.
-pub async fn import(State(state): State<AppState>, posted: Posted) -> Response {
-    let me = match posted.visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return posted.visitor.turn_away(refused),
-    };
+pub async fn import(
+    State(state): State<AppState>,
+    SignedPost { posted, me }: SignedPost,
+) -> Response {
     let rows = match contacts_csv::read(posted.field("csv").as_bytes()) {
         Ok(rows) => rows,
         Err(e) => return posted.visitor.redirect(&with_code(PAGE, "error", e.code)),

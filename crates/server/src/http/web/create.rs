@@ -4,7 +4,7 @@
 //! goes back to the page it came from with its message.
 
 use super::items::link;
-use super::{session, with_code, Posted, Visitor};
+use super::{session, with_code, Signed, SignedPost, Visitor};
 use crate::files::receive::{receive, Guard};
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -49,11 +49,10 @@ fn refused(visitor: Visitor, page: &str, e: ApiError) -> Response {
 }
 
 /// "New folder": `name`, optional `parent_id`.
-pub async fn new_folder(State(state): State<AppState>, posted: Posted) -> Response {
-    let me = match posted.visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(barrier) => return posted.visitor.turn_away(barrier),
-    };
+pub async fn new_folder(
+    State(state): State<AppState>,
+    SignedPost { posted, me }: SignedPost,
+) -> Response {
     let parent = folder_field(posted.field("parent_id"));
     let page = back(parent);
     let made = match parse_folder_name(posted.field("name")) {
@@ -76,13 +75,9 @@ pub async fn new_folder(State(state): State<AppState>, posted: Posted) -> Respon
 /// form's address names the page to go back to on a refusal.
 pub async fn upload(
     State(state): State<AppState>,
-    visitor: Visitor,
+    Signed { visitor, me }: Signed,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let me = match visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(barrier) => return visitor.turn_away(barrier),
-    };
     let Ok(multipart) = multipart else {
         return visitor.fail(ApiError::invalid_input(
             "expected a multipart/form-data body",
@@ -108,12 +103,8 @@ pub async fn upload(
 pub async fn new_proof(
     State(state): State<AppState>,
     Path(file_id): Path<String>,
-    posted: Posted,
+    SignedPost { posted, me }: SignedPost,
 ) -> Response {
-    let me = match posted.visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(barrier) => return posted.visitor.turn_away(barrier),
-    };
     let page = link(ItemKind::File, &file_id);
     let made = async {
         let name = parse_name("name", posted.field("name"))?;

@@ -4,7 +4,7 @@
 //! (`coproof_store::items`, the one access function): these handlers only show and post.
 
 use super::create::{new_items, NewItems};
-use super::{when, with_code, Chrome, Posted, Visitor};
+use super::{when, with_code, Chrome, Signed, SignedPost};
 use crate::http::api::proofs::comment_body;
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -46,11 +46,10 @@ struct SharedPage {
 }
 
 /// Everything shared with the signed-in user or its account that it can still see.
-pub async fn shared_with_me(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let me = match visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return visitor.turn_away(refused),
-    };
+pub async fn shared_with_me(
+    State(state): State<AppState>,
+    Signed { visitor, me }: Signed,
+) -> Response {
     let (items, _) = match shares::shared_with_me(&state.store, &me, None, 200).await {
         Ok(found) => found,
         Err(e) => return visitor.fail(e),
@@ -144,12 +143,8 @@ async fn share_form(
 pub async fn folder(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    visitor: Visitor,
+    Signed { visitor, me }: Signed,
 ) -> Response {
-    let me = match visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return visitor.turn_away(refused),
-    };
     let view = match folders::get(&state.store, &me, &id).await {
         Ok(view) => view,
         Err(e) => return visitor.fail(e),
@@ -225,12 +220,8 @@ struct FilePage {
 pub async fn file(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    visitor: Visitor,
+    Signed { visitor, me }: Signed,
 ) -> Response {
-    let me = match visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return visitor.turn_away(refused),
-    };
     let (file, access) = match files::get(&state.store, &me, &id).await {
         Ok(found) => found,
         Err(e) => return visitor.fail(e),
@@ -289,12 +280,8 @@ struct ProofPage {
 pub async fn proof(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    visitor: Visitor,
+    Signed { visitor, me }: Signed,
 ) -> Response {
-    let me = match visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return visitor.turn_away(refused),
-    };
     let (proof, access) = match proofs::get(&state.store, &me, &id).await {
         Ok(found) => found,
         Err(e) => return visitor.fail(e),
@@ -361,12 +348,8 @@ pub async fn proof(
 pub async fn decide(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    posted: Posted,
+    SignedPost { posted, me }: SignedPost,
 ) -> Response {
-    let me = match posted.visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return posted.visitor.turn_away(refused),
-    };
     let page = format!("/proofs/{id}");
     let Some(decision) = Decision::parse(posted.field("decision")) else {
         return posted
@@ -384,12 +367,8 @@ pub async fn decide(
 pub async fn comment(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    posted: Posted,
+    SignedPost { posted, me }: SignedPost,
 ) -> Response {
-    let me = match posted.visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return posted.visitor.turn_away(refused),
-    };
     let page = format!("/proofs/{id}");
     let body = match comment_body(posted.field("body")) {
         Ok(body) => body,
@@ -410,11 +389,12 @@ pub async fn comment(
 
 /// The share dialog's post: a person (by e-mail) or a partner account (by name), and a
 /// role for proofs.
-async fn share(state: &AppState, kind: ItemKind, id: &str, posted: Posted) -> Response {
-    let me = match posted.visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return posted.visitor.turn_away(refused),
-    };
+async fn share(
+    state: &AppState,
+    kind: ItemKind,
+    id: &str,
+    SignedPost { posted, me }: SignedPost,
+) -> Response {
     let page = link(kind, id);
     let role = (kind == ItemKind::Proof).then(|| posted.field("role"));
     let result = match share_dialog::target(&state.store, &me, posted.field("to")).await {
@@ -439,7 +419,7 @@ async fn share(state: &AppState, kind: ItemKind, id: &str, posted: Posted) -> Re
 pub async fn share_folder(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    posted: Posted,
+    posted: SignedPost,
 ) -> Response {
     share(&state, ItemKind::Folder, &id, posted).await
 }
@@ -447,7 +427,7 @@ pub async fn share_folder(
 pub async fn share_file(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    posted: Posted,
+    posted: SignedPost,
 ) -> Response {
     share(&state, ItemKind::File, &id, posted).await
 }
@@ -455,7 +435,7 @@ pub async fn share_file(
 pub async fn share_proof(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    posted: Posted,
+    posted: SignedPost,
 ) -> Response {
     share(&state, ItemKind::Proof, &id, posted).await
 }
@@ -472,12 +452,8 @@ fn item_page(back: &str) -> Option<&str> {
 pub async fn delete_share(
     State(state): State<AppState>,
     Path(share_id): Path<String>,
-    posted: Posted,
+    SignedPost { posted, me }: SignedPost,
 ) -> Response {
-    let me = match posted.visitor.require() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return posted.visitor.turn_away(refused),
-    };
     let back = item_page(posted.field("back")).unwrap_or("/").to_string();
     match shares::delete(&state.store, &me, &share_id).await {
         Ok(()) => posted

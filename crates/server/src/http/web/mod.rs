@@ -480,6 +480,53 @@ fn render_error(c: Chrome, status: StatusCode, code: &str) -> Response {
     }
 }
 
+/// A visitor who must be signed in, and its user; others are turned away (to the log-in
+/// page).
+pub struct Signed {
+    pub visitor: Visitor,
+    pub me: User,
+}
+
+impl Signed {
+    /// The visitor, and its user or why it is turned away.
+    fn split(visitor: Visitor) -> (Visitor, Result<User, Barrier>) {
+        let me = visitor.require().map(|s| s.user.clone());
+        (visitor, me)
+    }
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match Signed::split(Visitor::from_request_parts(parts, state).await?) {
+            (visitor, Ok(me)) => Ok(Signed { visitor, me }),
+            (visitor, Err(barrier)) => Err(visitor.turn_away(barrier)),
+        }
+    }
+}
+
+/// A form (CSRF checked) posted by a signed-in user.
+pub struct SignedPost {
+    pub posted: Posted,
+    pub me: User,
+}
+
+impl FromRequest<AppState> for SignedPost {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let Posted { visitor, fields } = Posted::from_request(req, state).await?;
+        match Signed::split(visitor) {
+            (visitor, Ok(me)) => Ok(SignedPost {
+                posted: Posted { visitor, fields },
+                me,
+            }),
+            (visitor, Err(barrier)) => Err(visitor.turn_away(barrier)),
+        }
+    }
+}
+
 /// A posted form whose CSRF token was checked, with its fields.
 pub struct Posted {
     pub visitor: Visitor,
