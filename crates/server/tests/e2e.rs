@@ -484,9 +484,10 @@ async fn walkthrough(base: String, mut clients: Vec<Client>) {
     b.shot("10b-contacts-beta-korean").await;
 
     // Alpha makes a folder, uploads a picture into it, makes a proof of it, and shares
-    // the folder with Beta's account and the proof with Bea as an approver.
+    // the folder with Beta's account and the proof with Bea as reviewer and approver.
     let picture = shots_dir().join("artwork.png");
     std::fs::write(&picture, PNG).expect("write picture");
+    let picture = std::fs::canonicalize(&picture).expect("picture path");
     a.go("/").await;
     a.fill("#new-folder-name", "Spring campaign").await;
     a.click("form[action='/folders'] button").await;
@@ -508,7 +509,7 @@ async fn walkthrough(base: String, mut clients: Vec<Client>) {
     a.fill("#share-to", "bea@beta.test").await;
     a.find("#share-role")
         .await
-        .select_by_value("approver")
+        .select_by_value("reviewer_approver")
         .await
         .expect("select role");
     a.click("details.share-dialog form button").await;
@@ -530,7 +531,7 @@ async fn walkthrough(base: String, mut clients: Vec<Client>) {
     b.shot("10e-shared-with-me-korean").await;
     b.go(&proof_page).await;
     b.find("img.proof-image").await;
-    b.sees("승인자").await;
+    b.sees("검토자 및 승인자").await;
     b.click("button[value='approved']").await;
     b.sees("결정이 저장되었습니다").await;
     b.sees("승인됨").await;
