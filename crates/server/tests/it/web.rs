@@ -725,6 +725,13 @@ async fn contacts_page_lists_adds_and_deletes(backend: Backend) {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(!page.body.contains("ann@alpha.test"));
     assert!(page.body.contains("lang=\"ko\""), "{}", page.body);
+    // The message says who may see the page, not that only administrators may.
+    assert!(
+        page.body.contains("The Contacts page is for every profile but Visitor."),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Only an Administrator"));
 }
 
 on_both_backends!(

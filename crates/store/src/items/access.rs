@@ -11,9 +11,9 @@ use coproof_core::Refusal;
 use sqlx::AnyConnection;
 
 /// One fact, by `source`:
-/// - `item`: account, creator, name;
-/// - `folder` (a folder on the chain, the item itself first when it is a folder): id,
-///   creator, path, trashed time, depth (0 = the item's own or containing folder);
+/// - `item`: account, creator, name, the path of its own (folder) or containing folder,
+///   the latest trash time on the chain of folders (the item itself included when it is
+///   a folder), `creator` when the actor created one of those folders;
 /// - `share`: item type, item id, user, account, role.
 type FactRow = (
     String,
@@ -23,7 +23,6 @@ type FactRow = (
     Option<String>,
     Option<i64>,
     Option<String>,
-    Option<i64>,
 );
 
 /// A safety bound on the walk up the tree (moves into a descendant are refused, so the
@@ -43,7 +42,8 @@ pub struct Authorized {
 }
 
 /// The one query of [`authorize`] for an item kind: `$1` the actor, `$2` its account,
-/// `$3` the item.
+/// `$3` the item. The shares are looked up by item id (`CROSS JOIN` keeps SQLite's
+/// planner from walking every share of the actor's account instead).
 fn facts_sql(kind: ItemKind) -> String {
     let (table, start) = match kind {
         ItemKind::Folder => ("folders", "$3".to_string()),
@@ -63,15 +63,15 @@ fn facts_sql(kind: ItemKind) -> String {
            UNION ALL \
            SELECT f.id, f.parent_id, f.path, f.created_by, f.trashed_at, c.depth + 1 \
            FROM folders f JOIN chain c ON f.id = c.parent_id WHERE c.depth < {MAX_DEPTH}) \
-         SELECT 'item' AS source, account_id AS a, created_by AS b, name AS c, NULL AS d, \
-           NULL AS trashed_at, NULL AS role, NULL AS depth \
+         SELECT 'item' AS source, account_id AS a, created_by AS b, name AS c, \
+           (SELECT path FROM chain WHERE depth = 0) AS d, \
+           (SELECT MAX(trashed_at) FROM chain) AS trashed_at, \
+           (SELECT 'creator' FROM chain WHERE created_by = $1 LIMIT 1) AS role \
          FROM {table} WHERE id = $3 \
          UNION ALL \
-         SELECT 'folder', id, created_by, path, NULL, trashed_at, NULL, depth FROM chain \
-         UNION ALL \
-         SELECT 'share', item_type, item_id, user_id, account_id, NULL, role, NULL FROM shares \
-         WHERE (item_id = $3 OR item_id IN (SELECT id FROM chain)) \
-           AND (user_id = $1 OR account_id = $2)"
+         SELECT 'share', s.item_type, s.item_id, s.user_id, s.account_id, NULL, s.role \
+         FROM (SELECT id FROM chain UNION SELECT $3) x CROSS JOIN shares s \
+         WHERE s.item_id = x.id AND (s.user_id = $1 OR s.account_id = $2)"
     )
 }
 
@@ -98,18 +98,14 @@ pub async fn authorize(
     let mut created_by_actor = false;
     let mut trashed = false;
     let mut grants = Vec::new();
-    for (source, a, b, c, d, trashed_at, role, depth) in rows {
+    for (source, a, b, c, d, trashed_at, role) in rows {
         match source.as_str() {
             "item" => {
-                created_by_actor |= b.as_deref() == Some(user.id.as_str());
+                created_by_actor =
+                    b.as_deref() == Some(user.id.as_str()) || role.as_deref() == Some("creator");
+                trashed = trashed_at.is_some();
+                path = d.unwrap_or_else(|| "/".to_string());
                 owner = a.zip(c);
-            }
-            "folder" => {
-                created_by_actor |= b.as_deref() == Some(user.id.as_str());
-                trashed |= trashed_at.is_some();
-                if depth == Some(0) {
-                    path = c.unwrap_or_default();
-                }
             }
             _ => {
                 let (Some(item_type), Some(item_id)) = (a, b) else {

@@ -360,7 +360,7 @@ impl Visitor {
         if s.user.profile.is_admin() {
             Ok(s)
         } else {
-            Err(Barrier::Forbidden(self.lang))
+            Err(Barrier::Forbidden(self.lang, "forbidden_admin"))
         }
     }
 
@@ -382,7 +382,7 @@ impl Visitor {
     pub fn turn_away(&self, barrier: Barrier) -> Response {
         match barrier {
             Barrier::SignIn => barrier.into_response(),
-            Barrier::Forbidden(_) => self.error_page(StatusCode::FORBIDDEN, "forbidden"),
+            Barrier::Forbidden(_, code) => self.error_page(StatusCode::FORBIDDEN, code),
         }
     }
 }
@@ -391,7 +391,8 @@ impl Visitor {
 #[derive(Debug, Clone, Copy)]
 pub enum Barrier {
     SignIn,
-    Forbidden(Language),
+    /// Signed in, but the profile does not allow it: the language and the message's code.
+    Forbidden(Language, &'static str),
 }
 
 impl IntoResponse for Barrier {
@@ -402,7 +403,7 @@ impl IntoResponse for Barrier {
                 [(header::LOCATION, "/login".to_string())],
             )
                 .into_response(),
-            Barrier::Forbidden(lang) => error_page(lang, StatusCode::FORBIDDEN, "forbidden"),
+            Barrier::Forbidden(lang, code) => error_page(lang, StatusCode::FORBIDDEN, code),
         }
     }
 }
