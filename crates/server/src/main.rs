@@ -103,6 +103,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let mut tx = store.begin().await?;
             users::set_password_hash(&mut tx, &user.id, &hash).await?;
             tx.commit().await?;
+            // A server running on this database sees the ended sessions within
+            // `identities::TTL` (its own cache of signed-in identities).
+            store.identities_changed();
             println!("password set for {email}; its sessions were ended");
             Ok(())
         }

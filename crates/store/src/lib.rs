@@ -14,6 +14,7 @@ pub mod audit;
 pub mod batch;
 pub mod contacts;
 pub mod error;
+pub mod identities;
 pub mod ids;
 pub mod items;
 pub mod outbox;
@@ -61,6 +62,8 @@ pub struct Store {
     backend: Backend,
     sync_fanout_limit: u32,
     fanout_wake: Arc<Notify>,
+    /// Identities resolved from tokens (SQLite only; see `identities.rs`).
+    identities: Option<Arc<identities::Identities>>,
 }
 
 /// How to open the database.
@@ -127,6 +130,7 @@ impl Store {
                 backend: Backend::Sqlite,
                 sync_fanout_limit: options.sync_fanout_limit,
                 fanout_wake: Arc::default(),
+                identities: Some(Arc::default()),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -140,6 +144,7 @@ impl Store {
                 backend: Backend::Postgres,
                 sync_fanout_limit: options.sync_fanout_limit,
                 fanout_wake: Arc::default(),
+                identities: None,
             })
         } else {
             Err(StoreError::Config(format!(
@@ -161,6 +166,20 @@ impl Store {
     /// See [`StoreOptions::sync_fanout_limit`].
     pub fn sync_fanout_limit(&self) -> u32 {
         self.sync_fanout_limit
+    }
+
+    /// The cache of identities resolved from tokens, where there is one (SQLite).
+    pub(crate) fn identities(&self) -> Option<&identities::Identities> {
+        self.identities.as_deref()
+    }
+
+    /// Something a token resolves to changed (a user, a token): call after the commit.
+    /// Every such change in the store calls it itself; the server calls it after
+    /// committing a transaction it drove (a set-password link used).
+    pub fn identities_changed(&self) {
+        if let Some(cache) = &self.identities {
+            cache.changed();
+        }
     }
 
     /// Wakes the contacts fan-out worker: a job was queued.
@@ -223,6 +242,10 @@ fn sqlite_pool(url: &str, max: u32) -> AnyPoolOptions {
         .max_connections(max)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
+        // A connection to a local file does not go stale the way a network one can; the
+        // ping before every acquire would cost one more hop to the connection's thread
+        // per query (a third of the work of a small read).
+        .test_before_acquire(false)
 }
 
 async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {

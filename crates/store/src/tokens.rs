@@ -59,33 +59,44 @@ pub async fn issue(store: &Store, user_id: &str, kind: Kind) -> StoreResult<Stri
     Ok(secret)
 }
 
-/// The active user (and account) a live token names, if any.
+/// The active user (and account) a live token names, if any. Answers come from the
+/// identity cache when it knows the token (SQLite; see `identities.rs`).
 pub async fn resolve(
     store: &Store,
     secret: &str,
     kind: Kind,
 ) -> StoreResult<Option<(User, Account)>> {
+    let hash = ids::hash_secret(secret);
+    let now = now_micros();
+    let cache = store.identities();
+    if let Some(found) = cache.and_then(|c| c.get(&hash, kind, now)) {
+        return Ok(Some(found));
+    }
+    let generation = cache.map(|c| c.generation());
     let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS}, a.name AS account_name FROM tokens t \
+        "SELECT {USER_COLUMNS}, a.name AS account_name, t.expires_at FROM tokens t \
          JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = u.account_id \
          WHERE t.hash = $1 AND t.kind = $2 AND t.expires_at > $3 AND u.active = 1"
     ))
-    .bind(ids::hash_secret(secret))
+    .bind(&hash)
     .bind(kind.as_str())
-    .bind(now_micros())
+    .bind(now)
     .fetch_optional(store.reader())
     .await?;
-    match row {
-        None => Ok(None),
-        Some(row) => {
-            let user = User::from_row(&row)?;
-            let account = Account {
-                id: user.account_id.clone(),
-                name: crate::col(&row, "account_name")?,
-            };
-            Ok(Some((user, account)))
-        }
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let user = User::from_row(&row)?;
+    let account = Account {
+        id: user.account_id.clone(),
+        name: crate::col(&row, "account_name")?,
+    };
+    let found = (user, account);
+    if let (Some(cache), Some(generation)) = (cache, generation) {
+        let expires_at: i64 = crate::col(&row, "expires_at")?;
+        cache.put(generation, hash, kind, &found, expires_at);
     }
+    Ok(Some(found))
 }
 
 /// Uses up a set-password token inside `tx`: the user it names, if it was live.
@@ -109,6 +120,7 @@ pub async fn revoke(store: &Store, secret: &str) -> StoreResult<()> {
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    store.identities_changed();
     Ok(())
 }
 

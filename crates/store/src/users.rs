@@ -298,10 +298,12 @@ async fn update_now(
         tokens::revoke_all(&mut tx, id).await?;
     }
     tx.commit().await?;
+    store.identities_changed();
     Ok(after)
 }
 
-/// Sets a user's password (admin CLI, set-password link). Ends the user's other sessions.
+/// Sets a user's password (admin CLI, set-password link). Ends the user's other sessions;
+/// the caller commits `tx`, then calls [`Store::identities_changed`].
 pub async fn set_password_hash(tx: &mut Tx, user_id: &str, hash: &str) -> StoreResult<()> {
     let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)

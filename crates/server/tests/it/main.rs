@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod contacts;
 mod foundation;
+mod identities;
 mod mail;
 mod partner_mail;
 mod partner_model;

@@ -190,6 +190,7 @@ async fn apply_password(state: &AppState, posted: &Posted) -> Result<(), ApiErro
         .ok_or_else(expired)?;
     users::set_password_hash(&mut tx, &user_id, &hash).await?;
     tx.commit().await.map_err(coproof_store::StoreError::from)?;
+    state.store.identities_changed();
     Ok(())
 }
 
