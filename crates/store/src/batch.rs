@@ -126,7 +126,7 @@ fn bind_all(mut query: Query<'_>, params: Vec<Value>) -> Query<'_> {
 }
 
 /// `$1` → `$(1 + offset)`, for every placeholder of `sql` (our SQL has no `$` elsewhere).
-fn renumber(sql: &str, offset: usize) -> String {
+pub(crate) fn renumber(sql: &str, offset: usize) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut chars = sql.char_indices().peekable();
     while let Some((_, c)) = chars.next() {

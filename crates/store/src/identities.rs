@@ -44,7 +44,9 @@ pub struct Identities {
 
 impl Identities {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The current generation, read before asking the database.
@@ -126,7 +128,10 @@ mod tests {
         cache.put(g, "h".into(), Kind::Session, &identity(), 100);
         assert_eq!(cache.get("h", Kind::Session, 99).unwrap().0.id, "u1");
         assert!(cache.get("h", Kind::Api, 99).is_none(), "another kind");
-        assert!(cache.get("h", Kind::Session, 100).is_none(), "the token ended");
+        assert!(
+            cache.get("h", Kind::Session, 100).is_none(),
+            "the token ended"
+        );
         assert!(cache.get("other", Kind::Session, 1).is_none());
     }
 

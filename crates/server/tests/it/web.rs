@@ -727,7 +727,8 @@ async fn contacts_page_lists_adds_and_deletes(backend: Backend) {
     assert!(page.body.contains("lang=\"ko\""), "{}", page.body);
     // The message says who may see the page, not that only administrators may.
     assert!(
-        page.body.contains("The Contacts page is for every profile but Visitor."),
+        page.body
+            .contains("The Contacts page is for every profile but Visitor."),
         "{}",
         page.body
     );

@@ -3,12 +3,15 @@
 //! by primary key: creator, trash, path), and the shares on the item and on those folders
 //! that name the actor or its account.
 
+use crate::batch::renumber;
 use crate::users::User;
 use crate::{ids, StoreResult};
 use coproof_core::access::{self, Grant, Grantee, Item, Operation, Rights};
 use coproof_core::sharing::{ItemKind, ProofRole};
 use coproof_core::Refusal;
-use sqlx::AnyConnection;
+use futures_util::TryStreamExt;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Either, FromRow};
 
 /// One fact, by `source`:
 /// - `item`: account, creator, name, the path of its own (folder) or containing folder,
@@ -93,6 +96,55 @@ pub async fn authorize(
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
+    decide(user, kind, id, op, rows)
+}
+
+/// [`authorize`], then a read of the item (`then`, its `$1` bound to `arg`) whose rows
+/// are returned only when access is granted. On SQLite both go to the connection's
+/// thread as one multi-statement query: one round trip instead of two, for the hottest
+/// reads (a proof's page). Elsewhere the read runs after the decision.
+pub async fn authorize_then(
+    conn: &mut AnyConnection,
+    user: &User,
+    (kind, id, op): (ItemKind, &str, Operation),
+    then: &str,
+    arg: &str,
+) -> StoreResult<(Authorized, Vec<AnyRow>)> {
+    if conn.backend_name() != "SQLite" || !ids::looks_like_id(id) {
+        let granted = authorize(conn, user, kind, id, op).await?;
+        let rows = sqlx::query(then).bind(arg).fetch_all(&mut *conn).await?;
+        return Ok((granted, rows));
+    }
+    let sql = format!("{};\n{}", facts_sql(kind), renumber(then, 3));
+    // sqlx deprecates several statements in one prepared query because only its SQLite
+    // driver supports them (`Batch` relies on the same); this branch is SQLite only.
+    #[allow(deprecated)]
+    let mut stream = sqlx::query(&sql)
+        .bind(&user.id)
+        .bind(&user.account_id)
+        .bind(id)
+        .bind(arg)
+        .fetch_many(&mut *conn);
+    let (mut facts, mut rows, mut statement) = (Vec::new(), Vec::new(), 0);
+    while let Some(step) = stream.try_next().await? {
+        match step {
+            Either::Left(_) => statement += 1,
+            Either::Right(row) if statement == 0 => facts.push(FactRow::from_row(&row)?),
+            Either::Right(row) => rows.push(row),
+        }
+    }
+    drop(stream);
+    Ok((decide(user, kind, id, op, facts)?, rows))
+}
+
+/// The decision from the facts.
+fn decide(
+    user: &User,
+    kind: ItemKind,
+    id: &str,
+    op: Operation,
+    rows: Vec<FactRow>,
+) -> StoreResult<Authorized> {
     let mut owner = None;
     let mut path = "/".to_string();
     let mut created_by_actor = false;

@@ -2,7 +2,7 @@
 //! with a role) and their decisions per version. The overall status is
 //! `coproof_core::sharing::overall_status` over the approvers' decisions.
 
-use super::access::{authorize, Authorized};
+use super::access::{authorize, authorize_then, Authorized};
 use super::folders::place;
 use super::shares::{self, Target};
 use crate::users::User;
@@ -65,10 +65,11 @@ fn reviewer(
     })
 }
 
-/// The proofs matching `filter` with their reviewers and decisions on the current
-/// version, in one query: one row per (proof, reviewer), a proof without reviewers once.
-async fn load_many(conn: &mut AnyConnection, filter: &str, arg: &str) -> StoreResult<Vec<Proof>> {
-    let rows = sqlx::query(&format!(
+/// The query of the proofs matching `filter` (its one parameter `$1`) with their
+/// reviewers and decisions on the current version: one row per (proof, reviewer), a
+/// proof without reviewers once.
+fn load_sql(filter: &str) -> String {
+    format!(
         "SELECT {PROOF_COLUMNS}, s.user_id AS reviewer_id, u.name AS reviewer_name, \
            s.role AS reviewer_role, d.decision AS reviewer_decision \
          FROM {PROOF_FROM} \
@@ -78,12 +79,22 @@ async fn load_many(conn: &mut AnyConnection, filter: &str, arg: &str) -> StoreRe
          LEFT JOIN reviewer_decisions d ON d.proof_id = p.id AND d.version = p.version \
            AND d.user_id = s.user_id \
          WHERE {filter} ORDER BY p.name, p.id, s.id"
-    ))
-    .bind(arg)
-    .fetch_all(&mut *conn)
-    .await?;
+    )
+}
+
+/// The proofs matching `filter`, in one query (see [`load_sql`]).
+async fn load_many(conn: &mut AnyConnection, filter: &str, arg: &str) -> StoreResult<Vec<Proof>> {
+    let rows = sqlx::query(&load_sql(filter))
+        .bind(arg)
+        .fetch_all(&mut *conn)
+        .await?;
+    from_rows(&rows)
+}
+
+/// Proofs from the rows of [`load_sql`].
+fn from_rows(rows: &[sqlx::any::AnyRow]) -> StoreResult<Vec<Proof>> {
     let mut proofs: Vec<Proof> = Vec::new();
-    for row in &rows {
+    for row in rows {
         let id: String = col(row, "id")?;
         if proofs.last().is_none_or(|p| p.id != id) {
             proofs.push(Proof {
@@ -218,8 +229,16 @@ pub async fn create(
 /// A proof the actor can see.
 pub async fn get(store: &Store, actor: &User, id: &str) -> StoreResult<(Proof, Authorized)> {
     let mut conn = store.reader().acquire().await?;
-    let access = authorize(&mut conn, actor, ItemKind::Proof, id, Operation::View).await?;
-    Ok((load(&mut conn, id).await?, access))
+    let (access, rows) = authorize_then(
+        &mut conn,
+        actor,
+        (ItemKind::Proof, id, Operation::View),
+        &load_sql("p.id = $1"),
+        id,
+    )
+    .await?;
+    let proof = from_rows(&rows)?.pop().ok_or(Refusal::NotFound)?;
+    Ok((proof, access))
 }
 
 /// A new version of a proof from another file; decisions start again (pending).

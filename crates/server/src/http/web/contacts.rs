@@ -100,7 +100,12 @@ async fn show(
 ) -> Response {
     let me = match visitor.require() {
         Ok(s) if s.user.profile.sees_contacts() => s.user.clone(),
-        Ok(_) => return visitor.turn_away(super::Barrier::Forbidden(visitor.lang, "forbidden_contacts")),
+        Ok(_) => {
+            return visitor.turn_away(super::Barrier::Forbidden(
+                visitor.lang,
+                "forbidden_contacts",
+            ))
+        }
         Err(refused) => return visitor.turn_away(refused),
     };
     let q = visitor.query.get("q").cloned().unwrap_or_default();
