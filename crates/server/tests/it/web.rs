@@ -745,7 +745,145 @@ on_both_backends!(
     shared_items_folder_and_proof_pages,
     pages_add_folders_files_and_proofs,
     contacts_page_company_view,
+    proof_page_threads_resolves_and_takes_new_versions,
 );
+
+async fn signed_in_browser(app: &TestApp, email: &str) -> Browser {
+    let mut b = Browser::new(app, "en");
+    b.get("/login").await;
+    b.post("/login", &[("email", email), ("password", "correct horse")])
+        .await;
+    b
+}
+
+/// The proof page's comment threads (a reply under its comment), resolving and
+/// reopening (owner side only), and a new version uploaded from the page (decisions start
+/// again; refused before any byte for a reviewer).
+async fn proof_page_threads_resolves_and_takes_new_versions(backend: Backend) {
+    use crate::sharing::{make_partners, upload};
+    use serde_json::json;
+    let app = TestApp::start(backend).await;
+    let owner = app.signup("Agency", "ann@agency.test").await;
+    let client = app.signup("Client Co", "kim@client.test").await;
+    make_partners(&owner, &client).await;
+    let (_, file) = upload(&app, &owner, "v1.pdf", b"%PDF-1.4 one".to_vec(), None).await;
+    let (status, proof) = owner
+        .post(
+            "/api/v1/proofs",
+            json!({"name": "Leaflet", "file_id": file["id"],
+                   "reviewers": [{"user_id": client.user_id(), "role": "reviewer_approver"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{proof}");
+    let proof_id = proof["id"].as_str().unwrap().to_string();
+    let page = format!("/proofs/{proof_id}");
+
+    let mut kim = signed_in_browser(&app, "kim@client.test").await;
+    kim.get(&page).await;
+    kim.post(
+        &format!("{page}/comments"),
+        &[("body", "Bigger logo, please")],
+    )
+    .await;
+    let (_, listed) = owner
+        .get(&format!("/api/v1/proofs/{proof_id}/comments"))
+        .await;
+    let first = listed["comments"][0]["id"].as_str().unwrap().to_string();
+    let mut ann = signed_in_browser(&app, "ann@agency.test").await;
+    ann.get(&page).await;
+    let replied = ann
+        .post(
+            &format!("{page}/comments"),
+            &[("body", "Done in version 2"), ("parent_id", &first)],
+        )
+        .await;
+    assert!(replied.url.ends_with("?ok=commented"), "{}", replied.url);
+    let at_comment = replied.body.find("Bigger logo, please").unwrap();
+    let at_reply = replied.body.find("Done in version 2").unwrap();
+    assert!(at_comment < at_reply, "the reply follows its comment");
+    assert!(replied.body.contains("class=\"comment reply\""));
+    let (_, listed) = owner
+        .get(&format!("/api/v1/proofs/{proof_id}/comments"))
+        .await;
+    assert_eq!(
+        listed["comments"][1]["parent_id"],
+        first.as_str(),
+        "{listed}"
+    );
+
+    // Resolve and reopen: the owner side has the button; the reviewer neither sees it nor
+    // may post it.
+    assert!(replied.body.contains(&format!("/comments/{first}/resolve")));
+    let kim_page = kim.get(&page).await;
+    assert!(!kim_page.body.contains("/resolve"), "{}", kim_page.body);
+    let refused = kim
+        .post(
+            &format!("{page}/comments/{first}/resolve"),
+            &[("resolved", "1")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    ann.get(&page).await;
+    let resolved = ann
+        .post(
+            &format!("{page}/comments/{first}/resolve"),
+            &[("resolved", "1")],
+        )
+        .await;
+    assert!(resolved.url.ends_with("?ok=resolved"), "{}", resolved.url);
+    let (_, listed) = owner
+        .get(&format!("/api/v1/proofs/{proof_id}/comments"))
+        .await;
+    assert_eq!(listed["comments"][0]["resolved"], true, "{listed}");
+    let reopened = ann
+        .post(
+            &format!("{page}/comments/{first}/resolve"),
+            &[("resolved", "0")],
+        )
+        .await;
+    assert!(reopened.url.ends_with("?ok=reopened"), "{}", reopened.url);
+
+    // Kim approves; Ann uploads version 2 from the page; decisions start again.
+    kim.get(&page).await;
+    kim.post(&format!("{page}/decision"), &[("decision", "approved")])
+        .await;
+    let form = ann.get(&page).await;
+    assert!(form.body.contains(&format!("action=\"{page}/versions\"")));
+    let csrf = ann.csrf.clone();
+    let sent = page_upload(
+        &ann,
+        &format!("{page}/versions"),
+        Some(&csrf),
+        "",
+        "v2.pdf",
+        b"%PDF-1.4 two".to_vec(),
+    )
+    .await;
+    let after = ann.shown(sent).await;
+    assert!(after.url.ends_with("?ok=version_added"), "{}", after.url);
+    let (_, now) = owner.get(&format!("/api/v1/proofs/{proof_id}")).await;
+    assert_eq!(now["version"], 2, "{now}");
+    assert_eq!(now["status"], "pending");
+    assert_ne!(now["file_id"], file["id"]);
+    // The reviewer has no version form and is refused before anything is stored.
+    let kim_page = kim.get(&page).await;
+    assert!(!kim_page.body.contains("/versions"));
+    let before = files_under(&app.config.data_dir);
+    let csrf = kim.csrf.clone();
+    let refused = page_upload(
+        &kim,
+        &format!("{page}/versions"),
+        Some(&csrf),
+        "",
+        "v3.pdf",
+        b"%PDF-1.4 three".to_vec(),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(before, files_under(&app.config.data_dir));
+    let (_, now) = owner.get(&format!("/api/v1/proofs/{proof_id}")).await;
+    assert_eq!(now["version"], 2);
+}
 
 /// A multipart upload from a page: the CSRF field first (when given), then the file.
 async fn page_upload(

@@ -99,6 +99,43 @@ pub async fn upload(
     }
 }
 
+/// "Upload a new version" on a proof's page: the file goes where the proof is, then
+/// becomes the proof's current version (decisions start again). Only for who may edit the
+/// proof, checked before any byte is stored.
+pub async fn new_version(
+    State(state): State<AppState>,
+    Path(proof_id): Path<String>,
+    Signed { visitor, me }: Signed,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let page = link(ItemKind::Proof, &proof_id);
+    match proofs::get(&state.store, &me, &proof_id).await {
+        Ok((_, access)) if access.rights.edit => {}
+        Ok(_) => return visitor.fail(ApiError::from(coproof_core::Refusal::Forbidden)),
+        Err(e) => return visitor.fail(e),
+    }
+    let Ok(multipart) = multipart else {
+        return visitor.fail(ApiError::invalid_input(
+            "expected a multipart/form-data body",
+        ));
+    };
+    let seed = visitor.seed.clone();
+    let fits = move |token: &str| {
+        seed.as_deref()
+            .is_some_and(|seed| session::csrf_ok(seed, token))
+    };
+    let added = match receive(&state, &me, multipart, Guard::Csrf(&fits)).await {
+        Ok(file) => proofs::add_version(&state.store, &me, &proof_id, &file.id)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match added {
+        Ok(_) => visitor.redirect(&with_code(&page, "ok", "version_added")),
+        Err(e) => refused(visitor, &page, e),
+    }
+}
+
 /// "Make a proof" on a file's page: `name`; the proof goes where the file is.
 pub async fn new_proof(
     State(state): State<AppState>,

@@ -252,11 +252,32 @@ pub struct ReviewerRow {
 
 /// A comment as the proof page shows it.
 pub struct CommentRow {
+    pub id: String,
     pub author: String,
     pub body: String,
     pub at: String,
     pub reply: bool,
     pub resolved: bool,
+}
+
+/// Comments in threads: each comment followed by its replies (oldest first).
+fn threaded(found: &[comments::Comment]) -> Vec<&comments::Comment> {
+    let mut out = Vec::with_capacity(found.len());
+    for top in found.iter().filter(|c| c.parent_id.is_none()) {
+        out.push(top);
+        out.extend(
+            found
+                .iter()
+                .filter(|c| c.parent_id.as_deref() == Some(top.id.as_str())),
+        );
+    }
+    // Replies whose comment is on another page of the list still show.
+    out.extend(found.iter().filter(|c| {
+        c.parent_id
+            .as_deref()
+            .is_some_and(|p| !found.iter().any(|t| t.id == p))
+    }));
+    out
 }
 
 #[derive(Template)]
@@ -272,6 +293,9 @@ struct ProofPage {
     reviewers: Vec<ReviewerRow>,
     decisions: Vec<(&'static str, String)>,
     may_comment: bool,
+    may_resolve: bool,
+    may_add_version: bool,
+    folder_id: String,
     comments: Vec<CommentRow>,
     share: Option<ShareForm>,
 }
@@ -317,9 +341,10 @@ pub async fn proof(
     } else {
         Vec::new()
     };
-    let comments = found
-        .iter()
+    let comments = threaded(&found)
+        .into_iter()
         .map(|comment| CommentRow {
+            id: comment.id.clone(),
             author: comment.author_name.clone(),
             body: comment.body.clone(),
             at: when(comment.created_at),
@@ -339,6 +364,9 @@ pub async fn proof(
         reviewers,
         decisions,
         may_comment: access.rights.comment,
+        may_resolve: access.rights.resolve,
+        may_add_version: access.rights.edit,
+        folder_id: proof.folder_id.clone().unwrap_or_default(),
         comments,
         c,
     })
@@ -374,7 +402,8 @@ pub async fn comment(
         Ok(body) => body,
         Err(e) => return posted.visitor.redirect(&with_code(&page, "error", e.code)),
     };
-    let to = match comments::add(&state.store, &me, &id, body, None).await {
+    let parent = Some(posted.field("parent_id").trim()).filter(|p| !p.is_empty());
+    let to = match comments::add(&state.store, &me, &id, body, parent).await {
         Ok(_) => with_code(&page, "ok", "commented"),
         Err(e) => {
             let e = ApiError::from(e);
@@ -385,6 +414,24 @@ pub async fn comment(
         }
     };
     posted.visitor.redirect(&to)
+}
+
+/// Resolves a comment, or opens it again (`resolved` = `1` or `0`).
+pub async fn resolve_comment(
+    State(state): State<AppState>,
+    Path((id, comment_id)): Path<(String, String)>,
+    SignedPost { posted, me }: SignedPost,
+) -> Response {
+    let resolved = posted.field("resolved") != "0";
+    match comments::resolve(&state.store, &me, &id, &comment_id, resolved).await {
+        Ok(_) => {
+            let code = if resolved { "resolved" } else { "reopened" };
+            posted
+                .visitor
+                .redirect(&with_code(&format!("/proofs/{id}"), "ok", code))
+        }
+        Err(e) => posted.visitor.fail(e),
+    }
 }
 
 /// The share dialog's post: a person (by e-mail) or a partner account (by name), and a

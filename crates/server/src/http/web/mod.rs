@@ -59,6 +59,14 @@ pub fn routes() -> Router<AppState> {
         .route("/proofs/{id}", get(items::proof))
         .route("/proofs/{id}/decision", post(items::decide))
         .route("/proofs/{id}/comments", post(items::comment))
+        .route(
+            "/proofs/{id}/comments/{comment_id}/resolve",
+            post(items::resolve_comment),
+        )
+        .route(
+            "/proofs/{id}/versions",
+            post(create::new_version).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/folders/{id}/share", post(items::share_folder))
         .route("/proofs/{id}/share", post(items::share_proof))
         .route("/folders", post(create::new_folder))
