@@ -540,6 +540,38 @@ async fn walkthrough(base: String, mut clients: Vec<Client>) {
     b.click("form[action$='/comments'] button").await;
     b.sees("댓글이 추가되었습니다").await;
     b.shot("10f-proof-decided-korean").await;
+    // The Korean proof page and Shared with me: no English left.
+    for page in [proof_page.as_str(), "/shared-with-me", "/contacts"] {
+        b.go(page).await;
+        b.sees("로그아웃").await;
+        let body = b.body().await;
+        let english = words_outside(
+            &body,
+            &[
+                "Coproof",
+                "English",
+                "UTC",
+                "Spring poster",
+                "Spring campaign",
+                "Bea Beta",
+                "Bob Beta",
+                "Ben Beta",
+                "Ann Alpha",
+                "Alpha Agency",
+                "Beta Brands",
+                "ann@alpha.test",
+                "bob@beta.test",
+                "bea@beta.test",
+                "ben@beta.test",
+                // The file format's name, the same in Korean.
+                "CSV",
+            ],
+        );
+        assert!(
+            english.is_empty(),
+            "English left on Korean {page}: {english:?}\n{body}"
+        );
+    }
     a.go(&proof_page).await;
     a.sees("Approved").await;
     a.sees("로고를 조금 더 크게 해 주세요").await;
