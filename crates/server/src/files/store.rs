@@ -18,6 +18,16 @@ pub struct FileStore {
 }
 
 impl FileStore {
+    /// Removes the bytes of files whose rows were deleted; a failure is logged (nothing
+    /// refers to those bytes any more).
+    pub async fn remove(&self, keys: Vec<String>) {
+        for key in keys {
+            if let Err(e) = self.inner.delete(&FileStore::path(&key)).await {
+                tracing::warn!(error = %e, key, "could not remove a deleted file's bytes");
+            }
+        }
+    }
+
     /// The store named by `--file-store`, or `<data-dir>/files`.
     pub fn open(config: &Config) -> anyhow::Result<FileStore> {
         let inner: Arc<dyn ObjectStore> = match config.file_store.as_deref() {

@@ -154,6 +154,7 @@ enum Route {
     ListProofShares,
     DeleteFreshShare,
     SharedWithMe,
+    RestoreFreshlyTrashed,
     ListTrash,
     EmptyTrash,
 }
@@ -255,6 +256,19 @@ async fn call(w: &World, route: Route, actor: &Client) -> StatusCode {
             )
         }
         Route::SharedWithMe => (Method::GET, "/api/v1/shared-with-me".into(), None),
+        Route::RestoreFreshlyTrashed => {
+            let made = folder(&w.manager, "Trashed", None).await;
+            let (status, body) = w
+                .manager
+                .request(Method::DELETE, &format!("/api/v1/folders/{made}"), None)
+                .await;
+            assert!(status.is_success(), "{status} {body}");
+            (
+                Method::POST,
+                format!("/api/v1/trash/{made}/restore"),
+                Some(json!({})),
+            )
+        }
         Route::ListTrash => (Method::GET, "/api/v1/trash".into(), None),
         Route::EmptyTrash => (Method::DELETE, "/api/v1/trash".into(), None),
     };
@@ -292,6 +306,7 @@ async fn every_route_for_every_caller(backend: Backend) {
         (Route::ListProofShares,    [200, 200, 200, 403, 404, 403, 403, 403, 404, 404, 401]),
         (Route::DeleteFreshShare,   [204, 204, 204, 404, 404, 403, 403, 403, 404, 404, 401]),
         (Route::SharedWithMe,       [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401]),
+        (Route::RestoreFreshlyTrashed, [200, 403, 403, 403, 403, 404, 403, 403, 404, 404, 401]),
         (Route::ListTrash,          [200, 403, 403, 403, 403, 200, 403, 403, 200, 200, 401]),
         (Route::EmptyTrash,         [204, 403, 403, 403, 403, 204, 403, 403, 204, 204, 401]),
     ];

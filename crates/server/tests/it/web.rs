@@ -746,7 +746,112 @@ on_both_backends!(
     pages_add_folders_files_and_proofs,
     contacts_page_company_view,
     proof_page_threads_resolves_and_takes_new_versions,
+    folders_are_renamed_trashed_restored_and_emptied_from_the_pages,
 );
+
+/// A folder page's Rename and Move to trash, the admins' Trash page (Restore, Empty
+/// trash: the files' bytes go too), and who may not.
+async fn folders_are_renamed_trashed_restored_and_emptied_from_the_pages(backend: Backend) {
+    use crate::sharing::upload;
+    let app = TestApp::start(backend).await;
+    let owner = app.signup("Agency", "ann@agency.test").await;
+    let mut ann = signed_in_browser(&app, "ann@agency.test").await;
+    ann.get("/").await;
+    let made = ann
+        .post("/folders", &[("name", "Old name"), ("parent_id", "")])
+        .await;
+    let folder_id = id_in(&made.url, "/folders/");
+    let page = format!("/folders/{folder_id}");
+    let (status, file) = upload(
+        &app,
+        &owner,
+        "a.pdf",
+        b"%PDF-1.4 a".to_vec(),
+        Some(&folder_id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let file_id = file["id"].as_str().unwrap().to_string();
+
+    let shown = ann.get(&page).await;
+    assert!(shown.body.contains(&format!("action=\"{page}/rename\"")));
+    let renamed = ann
+        .post(&format!("{page}/rename"), &[("name", "New name")])
+        .await;
+    assert!(renamed.url.ends_with("?ok=renamed"), "{}", renamed.url);
+    assert!(
+        renamed.body.contains("<h1>New name</h1>"),
+        "{}",
+        renamed.body
+    );
+    let bad = ann.post(&format!("{page}/rename"), &[("name", " ")]).await;
+    assert!(bad.url.ends_with("?error=invalid_input"), "{}", bad.url);
+
+    // Into the trash: gone with what is inside, listed on the Trash page.
+    let trashed = ann.post(&format!("{page}/trash"), &[]).await;
+    assert!(trashed.url.ends_with("/?ok=trashed"), "{}", trashed.url);
+    assert_eq!(ann.get(&page).await.status, StatusCode::NOT_FOUND);
+    let (status, _) = owner.get(&format!("/api/v1/files/{file_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let trash = ann.get("/trash").await;
+    assert!(trash.body.contains("New name"), "{}", trash.body);
+
+    // Restore: back with its file.
+    let restored = ann.post(&format!("/trash/{folder_id}/restore"), &[]).await;
+    assert!(
+        restored.url.ends_with(&format!("{page}?ok=restored")),
+        "{}",
+        restored.url
+    );
+    assert!(restored.body.contains("a.pdf"));
+    let (status, _) = owner.get(&format!("/api/v1/files/{file_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = owner
+        .post(
+            &format!("/api/v1/trash/{folder_id}/restore"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not in the trash any more");
+
+    // A manager gets the 403 page on Trash.
+    app.add_user(&owner, "max@agency.test", "manager").await;
+    let mut max = signed_in_browser(&app, "max@agency.test").await;
+    let refused = max.get("/trash").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("Only an Administrator"));
+
+    // Trash again and empty for good: the folder, the file and its bytes are gone.
+    ann.get(&page).await;
+    ann.post(&format!("{page}/trash"), &[]).await;
+    let before = files_under(&app.config.data_dir);
+    ann.get("/trash").await;
+    let emptied = ann.post("/trash/empty", &[]).await;
+    assert!(
+        emptied.url.ends_with("/trash?ok=trash_emptied"),
+        "{}",
+        emptied.url
+    );
+    assert!(
+        emptied.body.contains("The trash is empty."),
+        "{}",
+        emptied.body
+    );
+    assert_eq!(
+        files_under(&app.config.data_dir),
+        before - 1,
+        "the bytes are removed"
+    );
+    let (status, _) = owner
+        .post(
+            &format!("/api/v1/trash/{folder_id}/restore"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = owner.get(&format!("/api/v1/files/{file_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
 
 async fn signed_in_browser(app: &TestApp, email: &str) -> Browser {
     let mut b = Browser::new(app, "en");
@@ -934,13 +1039,7 @@ async fn pages_add_folders_files_and_proofs(backend: Backend) {
         .await;
     assert!(made.url.ends_with("?ok=folder_created"), "{}", made.url);
     assert!(made.body.contains("The folder is created."));
-    let folder_id = made
-        .url
-        .split("/folders/")
-        .nth(1)
-        .and_then(|rest| rest.split('?').next())
-        .expect("folder id")
-        .to_string();
+    let folder_id = id_in(&made.url, "/folders/");
     let inner = ann
         .post("/folders", &[("name", "Drafts"), ("parent_id", &folder_id)])
         .await;
@@ -976,13 +1075,7 @@ async fn pages_add_folders_files_and_proofs(backend: Backend) {
     let file_page = ann.shown(sent).await;
     assert!(file_page.url.ends_with("?ok=uploaded"), "{}", file_page.url);
     assert!(file_page.body.contains("application/pdf"));
-    let file_id = file_page
-        .url
-        .split("/files/")
-        .nth(1)
-        .and_then(|rest| rest.split('?').next())
-        .expect("file id")
-        .to_string();
+    let file_id = id_in(&file_page.url, "/files/");
     assert!(file_page.body.contains(&format!(
         "<iframe src=\"/api/v1/files/{file_id}/content?inline=1\""
     )));
@@ -1034,14 +1127,7 @@ async fn pages_add_folders_files_and_proofs(backend: Backend) {
     .await;
     let text_page = ann.shown(sent).await;
     assert!(text_page.url.ends_with("?ok=uploaded"), "{}", text_page.url);
-    let text_id = text_page
-        .url
-        .split("/files/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap();
+    let text_id = id_in(&text_page.url, "/files/");
     let text = ann
         .http
         .get(format!(
@@ -1069,14 +1155,7 @@ async fn pages_add_folders_files_and_proofs(backend: Backend) {
         proof_page.url
     );
     assert!(proof_page.body.contains("Spring poster"));
-    let proof_id = proof_page
-        .url
-        .split("/proofs/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap();
+    let proof_id = id_in(&proof_page.url, "/proofs/");
     let (_, proof) = owner.get(&format!("/api/v1/proofs/{proof_id}")).await;
     assert_eq!(proof["folder_id"], folder_id.as_str(), "{proof}");
     assert_eq!(proof["file_id"], file_id.as_str());
@@ -1097,6 +1176,15 @@ async fn pages_add_folders_files_and_proofs(backend: Backend) {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(!ann.get("/").await.body.contains("Mine"));
+}
+
+/// The id after `prefix` in a page's address (`…/folders/ID?ok=…` → `ID`).
+fn id_in(url: &str, prefix: &str) -> String {
+    url.split(prefix)
+        .nth(1)
+        .and_then(|rest| rest.split('?').next())
+        .unwrap_or_else(|| panic!("no {prefix} id in {url}"))
+        .to_string()
 }
 
 /// Files (not folders) anywhere under `dir`, the database's included.

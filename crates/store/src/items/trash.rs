@@ -1,5 +1,5 @@
 //! The trash: folders put there (with everything inside) are invisible; an account's
-//! admins list it and empty it for good.
+//! admins list it, take a folder back out, or empty it for good.
 
 use super::folders::{Folder, FOLDER_COLUMNS};
 use crate::users::User;
@@ -25,6 +25,33 @@ pub async fn list(store: &Store, actor: &User) -> StoreResult<Vec<Folder>> {
     .fetch_all(store.reader())
     .await?;
     rows.iter().map(Folder::from_row).collect()
+}
+
+/// Takes a folder of the actor's account out of the trash, with everything inside it.
+/// `NotFound` when the account has no such folder in the trash.
+pub async fn restore(store: &Store, actor: &User, id: &str) -> StoreResult<Folder> {
+    admin(actor)?;
+    let mut tx = store.begin().await?;
+    let done = sqlx::query(
+        "UPDATE folders SET trashed_at = NULL, trashed_by = NULL \
+         WHERE id = $1 AND account_id = $2 AND trashed_at IS NOT NULL",
+    )
+    .bind(id)
+    .bind(&actor.account_id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Refusal::NotFound.into());
+    }
+    let row = sqlx::query(&format!(
+        "SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let folder = Folder::from_row(&row)?;
+    tx.commit().await?;
+    Ok(folder)
 }
 
 /// Deletes for good every trashed folder of the actor's account and everything inside:

@@ -1,7 +1,6 @@
 //! Folders: create, read with contents, rename and move, put in the trash; the admins'
-//! trash (list, empty for good).
+//! trash (list, restore, empty for good).
 
-use crate::files::FileStore;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, Caller};
 use crate::http::item_dto::{Folder, FolderContents};
@@ -126,16 +125,26 @@ pub async fn list_trash(
     }))
 }
 
+/// Takes a folder out of the trash, with everything inside it (admins).
+#[utoipa::path(post, path = "/trash/{id}/restore", tag = "folders", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Folder), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn restore(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Folder>> {
+    let folder = trash::restore(&state.store, &caller.user, &id).await?;
+    Ok(Json(Folder::from(&folder)))
+}
+
 /// Empties the trash for good: the folders and everything inside them, files' bytes
 /// included (admins).
 #[utoipa::path(delete, path = "/trash", tag = "folders", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody)))]
 pub async fn empty_trash(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     let keys = trash::empty(&state.store, &caller.user).await?;
-    for key in keys {
-        if let Err(e) = state.files.inner.delete(&FileStore::path(&key)).await {
-            tracing::warn!(error = %e, key, "could not remove a deleted file's bytes");
-        }
-    }
+    state.files.remove(keys).await;
     Ok(StatusCode::NO_CONTENT)
 }

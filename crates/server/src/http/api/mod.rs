@@ -46,6 +46,7 @@ fn items() -> OpenApiRouter<AppState> {
         .routes(routes!(folders::create))
         .routes(routes!(folders::get, folders::update, folders::delete))
         .routes(routes!(folders::list_trash, folders::empty_trash))
+        .routes(routes!(folders::restore))
         .merge(uploads)
         .routes(routes!(files::get))
         .routes(routes!(files::content))

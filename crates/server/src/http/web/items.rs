@@ -75,6 +75,8 @@ struct FolderPage {
     entries: Vec<Entry>,
     share: Option<ShareForm>,
     new_items: Option<NewItems>,
+    /// The folder's id, when the user may rename it and put it in the trash.
+    manage: Option<String>,
 }
 
 /// The share dialog of a page: where it posts, what to suggest, the roles (proofs).
@@ -163,6 +165,7 @@ pub async fn folder(
     .await;
     visitor.render(&FolderPage {
         new_items: new_items(view.access.rights.edit, Some(&id)),
+        manage: view.access.rights.edit.then(|| id.clone()),
         name: view.folder.name.clone(),
         c,
         entries,

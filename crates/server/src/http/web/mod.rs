@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod items;
 pub mod partners;
 pub mod session;
+pub mod trash;
 pub mod users;
 
 use super::error::ApiError;
@@ -70,6 +71,11 @@ pub fn routes() -> Router<AppState> {
         .route("/folders/{id}/share", post(items::share_folder))
         .route("/proofs/{id}/share", post(items::share_proof))
         .route("/folders", post(create::new_folder))
+        .route("/folders/{id}/rename", post(trash::rename))
+        .route("/folders/{id}/trash", post(trash::put_in_trash))
+        .route("/trash", get(trash::page))
+        .route("/trash/empty", post(trash::empty))
+        .route("/trash/{id}/restore", post(trash::restore))
         .route(
             "/files",
             post(create::upload).layer(axum::extract::DefaultBodyLimit::disable()),

@@ -1,0 +1,121 @@
+//! Managing folders from the pages: rename, put in the trash (who may edit the folder),
+//! and the account's Trash page for admins (restore a folder, empty the trash for good).
+
+use super::items::link;
+use super::{with_code, Chrome, SignedPost, Visitor};
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use coproof_core::file_name::parse_folder_name;
+use coproof_core::sharing::ItemKind;
+use coproof_store::items::folders::{self, Move};
+use coproof_store::items::trash;
+
+/// "Rename" on a folder page.
+pub async fn rename(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedPost { posted, me }: SignedPost,
+) -> Response {
+    let page = link(ItemKind::Folder, &id);
+    let renamed = match parse_folder_name(posted.field("name")) {
+        Ok(name) => folders::update(&state.store, &me, &id, Some(&name), &Move::Stay)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(ApiError::from(e)),
+    };
+    match renamed {
+        Ok(_) => posted.visitor.redirect(&with_code(&page, "ok", "renamed")),
+        Err(e) if e.code == "invalid_input" => {
+            posted.visitor.redirect(&with_code(&page, "error", e.code))
+        }
+        Err(e) => posted.visitor.fail(e),
+    }
+}
+
+/// "Move to trash" on a folder page: back to where the folder was.
+pub async fn put_in_trash(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedPost { posted, me }: SignedPost,
+) -> Response {
+    let parent = match folders::get(&state.store, &me, &id).await {
+        Ok(view) => view.folder.parent_id,
+        Err(e) => return posted.visitor.fail(e),
+    };
+    match folders::trash(&state.store, &me, &id).await {
+        Ok(()) => {
+            let back = parent.map_or_else(|| "/".to_string(), |p| link(ItemKind::Folder, &p));
+            posted.visitor.redirect(&with_code(&back, "ok", "trashed"))
+        }
+        Err(e) => posted.visitor.fail(e),
+    }
+}
+
+/// A folder in the trash as the page lists it.
+pub struct TrashedRow {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "trash.html")]
+struct TrashPage {
+    c: Chrome,
+    rows: Vec<TrashedRow>,
+}
+
+/// The account's trash (admins).
+pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let me = match visitor.require_admin() {
+        Ok(s) => s.user.clone(),
+        Err(barrier) => return visitor.turn_away(barrier),
+    };
+    let found = match trash::list(&state.store, &me).await {
+        Ok(found) => found,
+        Err(e) => return visitor.fail(e),
+    };
+    let c = visitor.chrome("trash-title");
+    let rows = found
+        .into_iter()
+        .map(|f| TrashedRow {
+            id: f.id,
+            name: f.name,
+        })
+        .collect();
+    visitor.render(&TrashPage { c, rows })
+}
+
+/// "Restore" on the Trash page.
+pub async fn restore(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedPost { posted, me }: SignedPost,
+) -> Response {
+    match trash::restore(&state.store, &me, &id).await {
+        Ok(folder) => posted.visitor.redirect(&with_code(
+            &link(ItemKind::Folder, &folder.id),
+            "ok",
+            "restored",
+        )),
+        Err(e) => posted.visitor.fail(e),
+    }
+}
+
+/// "Empty trash": everything in it is deleted for good, files' bytes included.
+pub async fn empty(
+    State(state): State<AppState>,
+    SignedPost { posted, me }: SignedPost,
+) -> Response {
+    match trash::empty(&state.store, &me).await {
+        Ok(keys) => {
+            state.files.remove(keys).await;
+            posted
+                .visitor
+                .redirect(&with_code("/trash", "ok", "trash_emptied"))
+        }
+        Err(e) => posted.visitor.fail(e),
+    }
+}
