@@ -1021,13 +1021,7 @@ async fn page_upload(
 async fn pages_add_folders_files_and_proofs(backend: Backend) {
     let app = TestApp::start(backend).await;
     let owner = app.signup("Agency", "ann@agency.test").await;
-    let mut ann = Browser::new(&app, "en");
-    ann.get("/login").await;
-    ann.post(
-        "/login",
-        &[("email", "ann@agency.test"), ("password", "correct horse")],
-    )
-    .await;
+    let mut ann = signed_in_browser(&app, "ann@agency.test").await;
     let home = ann.get("/").await;
     assert!(
         home.body.contains("id=\"new-folder-name\""),
@@ -1162,13 +1156,7 @@ async fn pages_add_folders_files_and_proofs(backend: Backend) {
 
     // An observer sees no Add forms, and its posts are refused.
     app.add_user(&owner, "obi@agency.test", "observer").await;
-    let mut obi = Browser::new(&app, "en");
-    obi.get("/login").await;
-    obi.post(
-        "/login",
-        &[("email", "obi@agency.test"), ("password", "correct horse")],
-    )
-    .await;
+    let mut obi = signed_in_browser(&app, "obi@agency.test").await;
     let home = obi.get("/").await;
     assert!(!home.body.contains("new-folder-name"), "{}", home.body);
     let refused = obi
@@ -1222,13 +1210,7 @@ async fn contacts_page_company_view(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let mut ann = Browser::new(&app, "en");
-    ann.get("/login").await;
-    ann.post(
-        "/login",
-        &[("email", "ann@agency.test"), ("password", "correct horse")],
-    )
-    .await;
+    let mut ann = signed_in_browser(&app, "ann@agency.test").await;
     let page = ann.get("/contacts?view=company").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
@@ -1304,13 +1286,7 @@ async fn shared_items_folder_and_proof_pages(backend: Backend) {
 
     // Home lists the top of one's own account as one may see it: the admin everything,
     // a manager nothing it neither created nor got shared.
-    let mut ann = Browser::new(&app, "en");
-    ann.get("/login").await;
-    ann.post(
-        "/login",
-        &[("email", "ann@agency.test"), ("password", "correct horse")],
-    )
-    .await;
+    let mut ann = signed_in_browser(&app, "ann@agency.test").await;
     let home = ann.get("/").await;
     assert!(
         home.body
@@ -1319,25 +1295,13 @@ async fn shared_items_folder_and_proof_pages(backend: Backend) {
         home.body
     );
     app.add_user(&owner, "max@agency.test", "manager").await;
-    let mut max = Browser::new(&app, "en");
-    max.get("/login").await;
-    max.post(
-        "/login",
-        &[("email", "max@agency.test"), ("password", "correct horse")],
-    )
-    .await;
+    let mut max = signed_in_browser(&app, "max@agency.test").await;
     let home = max.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(!home.body.contains(folder_id), "{}", home.body);
     assert!(home.body.contains("Nothing here yet."));
 
-    let mut kim = Browser::new(&app, "en");
-    kim.get("/login").await;
-    kim.post(
-        "/login",
-        &[("email", "kim@client.test"), ("password", "correct horse")],
-    )
-    .await;
+    let mut kim = signed_in_browser(&app, "kim@client.test").await;
     let shared = kim.get("/shared-with-me").await;
     assert_eq!(shared.status, StatusCode::OK);
     assert!(

@@ -105,7 +105,7 @@ pub async fn create(
     Ok(folder)
 }
 
-async fn load(conn: &mut sqlx::AnyConnection, id: &str) -> StoreResult<Folder> {
+pub(crate) async fn load(conn: &mut sqlx::AnyConnection, id: &str) -> StoreResult<Folder> {
     let row = sqlx::query(&format!(
         "SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.id = $1"
     ))
@@ -216,10 +216,12 @@ pub async fn update(
     Ok(after)
 }
 
-/// Puts a folder (and so everything inside it) in the trash.
-pub async fn trash(store: &Store, actor: &User, id: &str) -> StoreResult<()> {
+/// Puts a folder (and so everything inside it) in the trash; returns the folder as it was
+/// (where it stood, for the page to go back to).
+pub async fn trash(store: &Store, actor: &User, id: &str) -> StoreResult<Folder> {
     let mut tx = store.begin().await?;
     authorize(&mut tx, actor, ItemKind::Folder, id, Operation::Edit).await?;
+    let folder = load(&mut tx, id).await?;
     sqlx::query("UPDATE folders SET trashed_at = $1, trashed_by = $2 WHERE id = $3")
         .bind(now_micros())
         .bind(&actor.id)
@@ -227,5 +229,5 @@ pub async fn trash(store: &Store, actor: &User, id: &str) -> StoreResult<()> {
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(folder)
 }

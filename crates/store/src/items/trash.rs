@@ -43,13 +43,7 @@ pub async fn restore(store: &Store, actor: &User, id: &str) -> StoreResult<Folde
     if done.rows_affected() == 0 {
         return Err(Refusal::NotFound.into());
     }
-    let row = sqlx::query(&format!(
-        "SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.id = $1"
-    ))
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let folder = Folder::from_row(&row)?;
+    let folder = super::folders::load(&mut tx, id).await?;
     tx.commit().await?;
     Ok(folder)
 }

@@ -4,7 +4,7 @@
 //! goes back to the page it came from with its message.
 
 use super::items::link;
-use super::{session, with_code, Signed, SignedPost, Visitor};
+use super::{with_code, Signed, SignedPost, Visitor};
 use crate::files::receive::{receive, Guard};
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -14,7 +14,9 @@ use axum::response::Response;
 use coproof_core::file_name::parse_folder_name;
 use coproof_core::name::parse_name;
 use coproof_core::sharing::ItemKind;
-use coproof_store::items::{files, folders, proofs};
+use coproof_store::items::files::{self, File};
+use coproof_store::items::{folders, proofs};
+use coproof_store::users::User;
 
 /// The "Add" forms of the home and of a folder page: where new items go (empty: the top).
 pub struct NewItems {
@@ -33,7 +35,7 @@ fn back(folder_id: Option<&str>) -> String {
     folder_id.map_or_else(|| "/".to_string(), |id| link(ItemKind::Folder, id))
 }
 
-/// An id from a form: absent when empty; only id characters (else it names nothing).
+/// A folder id from a form or an address: absent when empty.
 fn folder_field(raw: &str) -> Option<&str> {
     let id = raw.trim();
     (!id.is_empty()).then_some(id)
@@ -71,6 +73,24 @@ pub async fn new_folder(
     }
 }
 
+/// A body that is not a multipart form: the error page.
+fn not_multipart(visitor: &Visitor) -> Response {
+    visitor.fail(ApiError::invalid_input(
+        "expected a multipart/form-data body",
+    ))
+}
+
+/// A page's upload form, its CSRF field checked before the file is taken.
+async fn receive_form(
+    state: &AppState,
+    visitor: &Visitor,
+    me: &User,
+    multipart: Multipart,
+) -> Result<File, ApiError> {
+    let fits = |token: &str| visitor.csrf_fits(token);
+    receive(state, me, multipart, Guard::Csrf(&fits)).await
+}
+
 /// "Upload file": multipart `csrf`, optional `folder_id`, then `file`; `?folder=` in the
 /// form's address names the page to go back to on a refusal.
 pub async fn upload(
@@ -79,17 +99,10 @@ pub async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let Ok(multipart) = multipart else {
-        return visitor.fail(ApiError::invalid_input(
-            "expected a multipart/form-data body",
-        ));
-    };
-    let seed = visitor.seed.clone();
-    let fits = move |token: &str| {
-        seed.as_deref()
-            .is_some_and(|seed| session::csrf_ok(seed, token))
+        return not_multipart(&visitor);
     };
     let page = back(visitor.query.get("folder").and_then(|id| folder_field(id)));
-    match receive(&state, &me, multipart, Guard::Csrf(&fits)).await {
+    match receive_form(&state, &visitor, &me, multipart).await {
         Ok(file) => visitor.redirect(&with_code(
             &link(ItemKind::File, &file.id),
             "ok",
@@ -115,16 +128,9 @@ pub async fn new_version(
         Err(e) => return visitor.fail(e),
     }
     let Ok(multipart) = multipart else {
-        return visitor.fail(ApiError::invalid_input(
-            "expected a multipart/form-data body",
-        ));
+        return not_multipart(&visitor);
     };
-    let seed = visitor.seed.clone();
-    let fits = move |token: &str| {
-        seed.as_deref()
-            .is_some_and(|seed| session::csrf_ok(seed, token))
-    };
-    let added = match receive(&state, &me, multipart, Guard::Csrf(&fits)).await {
+    let added = match receive_form(&state, &visitor, &me, multipart).await {
         Ok(file) => proofs::add_version(&state.store, &me, &proof_id, &file.id)
             .await
             .map_err(ApiError::from),

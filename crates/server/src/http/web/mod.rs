@@ -378,6 +378,13 @@ impl Visitor {
         }
     }
 
+    /// Whether `token` is the CSRF token of this visitor's forms.
+    pub fn csrf_fits(&self, token: &str) -> bool {
+        self.seed
+            .as_deref()
+            .is_some_and(|seed| session::csrf_ok(seed, token))
+    }
+
     /// The error page of a failure, in this visitor's page frame.
     pub fn fail(&self, error: impl Into<ApiError>) -> Response {
         let error = error.into();
@@ -575,11 +582,7 @@ impl FromRequest<AppState> for Posted {
         let fields: HashMap<String, String> =
             url::form_urlencoded::parse(&bytes).into_owned().collect();
         let token = fields.get("csrf").map(String::as_str).unwrap_or_default();
-        let fits = visitor
-            .seed
-            .as_deref()
-            .is_some_and(|seed| session::csrf_ok(seed, token));
-        if !fits {
+        if !visitor.csrf_fits(token) {
             return Err(error_page(visitor.lang, StatusCode::FORBIDDEN, "csrf"));
         }
         Ok(Posted { visitor, fields })

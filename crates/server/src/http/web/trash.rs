@@ -41,13 +41,11 @@ pub async fn put_in_trash(
     Path(id): Path<String>,
     SignedPost { posted, me }: SignedPost,
 ) -> Response {
-    let parent = match folders::get(&state.store, &me, &id).await {
-        Ok(view) => view.folder.parent_id,
-        Err(e) => return posted.visitor.fail(e),
-    };
     match folders::trash(&state.store, &me, &id).await {
-        Ok(()) => {
-            let back = parent.map_or_else(|| "/".to_string(), |p| link(ItemKind::Folder, &p));
+        Ok(folder) => {
+            let back = folder
+                .parent_id
+                .map_or_else(|| "/".to_string(), |p| link(ItemKind::Folder, &p));
             posted.visitor.redirect(&with_code(&back, "ok", "trashed"))
         }
         Err(e) => posted.visitor.fail(e),
