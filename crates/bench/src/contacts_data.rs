@@ -281,7 +281,9 @@ async fn build(server: &Server, args: &Args) -> anyhow::Result<Data> {
         .await?;
     }
     tx.commit().await?;
-    sqlx::query("ANALYZE").execute(store.reader()).await?;
+    sqlx::query("ANALYZE")
+        .execute(&mut *store.read().await?)
+        .await?;
     let api = |token: String| Api {
         http: server.http.clone(),
         base: server.base.clone(),

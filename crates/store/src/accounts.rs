@@ -68,7 +68,7 @@ pub async fn insert(tx: &mut Tx, name: &str) -> StoreResult<Account> {
 pub async fn get(store: &Store, id: &str) -> StoreResult<Account> {
     let row = sqlx::query("SELECT id, name FROM accounts WHERE id = $1")
         .bind(id)
-        .fetch_optional(store.reader())
+        .fetch_optional(&mut *store.read().await?)
         .await?
         .ok_or(Refusal::NotFound)?;
     Account::from_row(&row)

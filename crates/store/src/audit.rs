@@ -109,7 +109,7 @@ pub async fn list(
     .bind(account_id)
     .bind(cursor.unwrap_or("zzzzzzzzzzzzzzzzzzzzzzzzzz"))
     .bind(i64::from(limit))
-    .fetch_all(store.reader())
+    .fetch_all(&mut *store.read().await?)
     .await?;
     let view = |row, name| -> StoreResult<View> {
         let raw: String = col(row, name)?;

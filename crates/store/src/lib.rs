@@ -10,6 +10,7 @@
 //! PostgreSQL the rows at stake are locked with `SELECT … FOR UPDATE` (see [`Store::for_update`]).
 
 pub mod accounts;
+mod affinity;
 pub mod audit;
 pub mod batch;
 pub mod contacts;
@@ -19,14 +20,17 @@ pub mod ids;
 pub mod items;
 pub mod outbox;
 pub mod partners;
+mod readers;
 pub mod tokens;
 pub mod users;
 pub mod writer;
 
 pub use error::{StoreError, StoreResult};
 
+pub use readers::Reader;
+use readers::Readers;
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -57,7 +61,7 @@ impl Backend {
 /// The database: a pool for reads and a pool for writes (the same pool on PostgreSQL).
 #[derive(Clone)]
 pub struct Store {
-    read: AnyPool,
+    read: Arc<Readers>,
     write: AnyPool,
     backend: Backend,
     sync_fanout_limit: u32,
@@ -104,25 +108,43 @@ impl Store {
         let url = options.url.as_str();
         if url.starts_with("sqlite:") {
             let url = sqlite_url(url)?;
-            let write = sqlite_pool(&url, 1)
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        sqlite_pragmas(conn).await?;
-                        // Checkpoints run beside the writer (`checkpoints`); this is only
-                        // the backstop should they stop.
-                        conn.execute(
-                            format!("PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES};").as_str(),
-                        )
-                        .await?;
-                        Ok(())
+            let write_url = url.clone();
+            let write = writer::on_writer_thread(async move {
+                let pool = sqlite_pool(&write_url, 1)
+                    // The one connection is opened on the writer's thread and kept for
+                    // good, so its own thread stays on the writer's core (`affinity.rs`).
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            sqlite_pragmas(conn).await?;
+                            // Checkpoints run beside the writer (`checkpoints`); this is
+                            // only the backstop should they stop.
+                            conn.execute(
+                                format!("PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES};")
+                                    .as_str(),
+                            )
+                            .await?;
+                            Ok(())
+                        })
                     })
+                    .connect(&write_url)
+                    .await?;
+                Ok(pool)
+            })
+            .await?;
+            let read_url = url.clone();
+            let open: readers::Open = Arc::new(move || {
+                let url = read_url.clone();
+                Box::pin(async move {
+                    let mut conn = AnyConnection::connect(&url).await?;
+                    sqlite_pragmas(&mut conn).await?;
+                    Ok(conn)
                 })
-                .connect(&url)
-                .await?;
-            let read = sqlite_pool(&url, options.max_connections.max(1))
-                .after_connect(|conn, _meta| Box::pin(async move { sqlite_pragmas(conn).await }))
-                .connect(&url)
-                .await?;
+            });
+            let read = Arc::new(Readers::shelves(options.max_connections.max(1), open));
+            // Fail here, not on the first request, if the database cannot be read.
+            drop(read.get().await?);
             tokio::spawn(checkpoints(read.clone()));
             Ok(Store {
                 read,
@@ -139,7 +161,7 @@ impl Store {
                 .connect(url)
                 .await?;
             Ok(Store {
-                read: pool.clone(),
+                read: Arc::new(Readers::Pool(pool.clone())),
                 write: pool,
                 backend: Backend::Postgres,
                 sync_fanout_limit: options.sync_fanout_limit,
@@ -192,9 +214,10 @@ impl Store {
         self.fanout_wake.notified().await;
     }
 
-    /// The pool for reads outside a transaction.
-    pub fn reader(&self) -> &AnyPool {
-        &self.read
+    /// A connection for reads outside a transaction: `&mut *store.read().await?` is an
+    /// executor.
+    pub async fn read(&self) -> StoreResult<Reader> {
+        self.read.get().await
     }
 
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
@@ -217,8 +240,11 @@ impl Store {
 
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
+        let Ok(mut conn) = self.read().await else {
+            return false;
+        };
         sqlx::query_scalar::<_, i64>("SELECT 1")
-            .fetch_one(&self.read)
+            .fetch_one(&mut *conn)
             .await
             .is_ok()
     }
@@ -262,19 +288,21 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Erro
 /// threshold, holding the one writer (and everyone queued behind it) for the copy and
 /// its fsyncs. A passive checkpoint waits for no reader and no writer. Ends when the
 /// pool is closed.
-async fn checkpoints(read: AnyPool) {
+async fn checkpoints(read: Arc<Readers>) {
     loop {
         tokio::time::sleep(CHECKPOINT_EVERY).await;
-        if read.is_closed() {
-            return;
-        }
+        let mut conn = match read.get().await {
+            Ok(conn) => conn,
+            Err(StoreError::Database(sqlx::Error::PoolClosed)) => return,
+            Err(e) => {
+                tracing::warn!("WAL checkpoint: {e}");
+                continue;
+            }
+        };
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_optional(&read)
+            .fetch_optional(&mut *conn)
             .await
         {
-            if read.is_closed() {
-                return;
-            }
             tracing::warn!("WAL checkpoint: {e}");
         }
     }

@@ -213,7 +213,7 @@ pub async fn mark_failed(store: &Store, id: &str, error: &str, retry_at: i64) ->
 pub async fn depth(store: &Store) -> StoreResult<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
-            .fetch_one(store.reader())
+            .fetch_one(&mut *store.read().await?)
             .await?,
     )
 }

@@ -170,7 +170,7 @@ pub async fn list(
     .bind(direction)
     .bind(status)
     .bind(i64::from(limit))
-    .fetch_all(store.reader())
+    .fetch_all(&mut *store.read().await?)
     .await?;
     let mut seen = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -183,7 +183,7 @@ pub async fn list(
 
 /// One relationship as `account_id` sees it; not found when invisible to it.
 pub async fn get(store: &Store, account_id: &str, id: &str) -> StoreResult<Seen> {
-    seen_by(store.reader(), account_id, id).await
+    seen_by(&mut *store.read().await?, account_id, id).await
 }
 
 async fn seen_by<'e, E>(executor: E, account_id: &str, id: &str) -> StoreResult<Seen>
@@ -639,7 +639,7 @@ where
 
 /// Whether two accounts are active partners now.
 pub async fn partners_now(store: &Store, a: &str, b: &str) -> StoreResult<bool> {
-    partnership_exists(store.reader(), a, b).await
+    partnership_exists(&mut *store.read().await?, a, b).await
 }
 
 /// Serializes sends from one account (rate limit, rules 5 and 6).

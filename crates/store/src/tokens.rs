@@ -81,7 +81,7 @@ pub async fn resolve(
     .bind(&hash)
     .bind(kind.as_str())
     .bind(now)
-    .fetch_optional(store.reader())
+    .fetch_optional(&mut *store.read().await?)
     .await?;
     let Some(row) = row else {
         return Ok(None);

@@ -163,7 +163,7 @@ pub async fn list(
     .bind(account_id)
     .bind(cursor.unwrap_or(""))
     .bind(i64::from(limit))
-    .fetch_all(store.reader())
+    .fetch_all(&mut *store.read().await?)
     .await?;
     rows.iter().map(User::from_row).collect()
 }
@@ -175,7 +175,7 @@ pub async fn get_in_account(store: &Store, account_id: &str, id: &str) -> StoreR
     ))
     .bind(id)
     .bind(account_id)
-    .fetch_optional(store.reader())
+    .fetch_optional(&mut *store.read().await?)
     .await?
     .ok_or(Refusal::NotFound)?;
     User::from_row(&row)
@@ -190,7 +190,7 @@ pub async fn find_for_login(
         "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1"
     ))
     .bind(email.as_str())
-    .fetch_optional(store.reader())
+    .fetch_optional(&mut *store.read().await?)
     .await?;
     match row {
         None => Ok(None),

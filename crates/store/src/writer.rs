@@ -5,9 +5,10 @@
 //! statement is a hop from the task to the connection's thread and back. On the server's
 //! runtime the way back waits in line behind whatever HTTP work the runtime is doing, and
 //! so does everyone queued for the writer. Here the transaction's task runs on a runtime
-//! of its own, which does nothing else: each hop back is one thread wake-up.
+//! of its own, which does nothing else: each hop back is one thread wake-up. The thread
+//! and the connection's thread share one core (`affinity.rs`), so that wake-up is cheap.
 
-use crate::{Backend, Store, StoreError, StoreResult};
+use crate::{affinity, Backend, Store, StoreError, StoreResult};
 use std::future::Future;
 use std::sync::OnceLock;
 use tokio::runtime::{Builder, Handle};
@@ -17,15 +18,38 @@ fn handle() -> Option<&'static Handle> {
     static WRITER: OnceLock<Option<Handle>> = OnceLock::new();
     WRITER
         .get_or_init(|| {
-            let runtime = Builder::new_current_thread().enable_all().build().ok()?;
+            // Timers only: with no I/O driver the thread sleeps on a futex, not in epoll,
+            // and the connection's thread wakes it with one system call.
+            let runtime = Builder::new_current_thread().enable_time().build().ok()?;
             let handle = runtime.handle().clone();
             std::thread::Builder::new()
                 .name("sqlite-writer".into())
-                .spawn(move || runtime.block_on(std::future::pending::<()>()))
+                .spawn(move || {
+                    if let Some(core) = affinity::writer_core() {
+                        affinity::pin_current_thread(core);
+                    }
+                    runtime.block_on(std::future::pending::<()>())
+                })
                 .ok()?;
             Some(handle)
         })
         .as_ref()
+}
+
+/// Runs `open` on the writer thread (here if it could not start), so that the threads
+/// of the connections it opens share the writer's core.
+pub(crate) async fn on_writer_thread<T, Fut>(open: Fut) -> StoreResult<T>
+where
+    Fut: Future<Output = StoreResult<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    match handle() {
+        Some(writer) => writer
+            .spawn(open)
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("writer thread: {e}")))?,
+        None => open.await,
+    }
 }
 
 /// Times a PostgreSQL transaction is tried when the database aborts it to break a

@@ -77,7 +77,7 @@ async fn agency_count(data: &Data) -> anyhow::Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE owner_account_id = $1")
             .bind(&data.agency_id)
-            .fetch_one(data.store.reader())
+            .fetch_one(&mut *data.store.read().await?)
             .await?,
     )
 }
@@ -174,7 +174,7 @@ pub async fn user_join_fanout(server: &Server, args: &Args) -> anyhow::Result<Va
                     "SELECT COUNT(*) FROM contacts WHERE id = $1 AND kind = 'member'",
                 )
                 .bind(&id)
-                .fetch_one(data.store.reader())
+                .fetch_one(&mut *data.store.read().await?)
                 .await?;
                 if all && rows as usize == data.partner_ids.len() {
                     break;
@@ -232,7 +232,7 @@ pub async fn accept_large(server: &Server, args: &Args) -> anyhow::Result<Value>
     let accept_ms = t.elapsed().as_secs_f64() * 1000.0;
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE account_id = $1")
         .bind(&data.large_ids.0)
-        .fetch_one(data.store.reader())
+        .fetch_one(&mut *data.store.read().await?)
         .await?;
     for (api, other) in [(a, &data.large_ids.1), (b, &data.large_ids.0)] {
         loop {
@@ -247,7 +247,7 @@ pub async fn accept_large(server: &Server, args: &Args) -> anyhow::Result<Value>
             )
             .bind(owner)
             .bind(other)
-            .fetch_one(data.store.reader())
+            .fetch_one(&mut *data.store.read().await?)
             .await?;
             let body = page(api, "/api/v1/contacts?kind=member&limit=1").await?;
             if rows == users && body["contacts"].as_array().is_some_and(|c| !c.is_empty()) {

@@ -709,7 +709,7 @@ async fn the_check_reports_lost_and_phantom_contacts(backend: Backend) {
     sqlx::query("DELETE FROM contacts WHERE owner_account_id = $1 AND id = $2")
         .bind(a.account_id())
         .bind(p.user_id())
-        .execute(store.reader())
+        .execute(&mut *store.read().await.unwrap())
         .await
         .unwrap();
     sqlx::query(
@@ -721,7 +721,7 @@ async fn the_check_reports_lost_and_phantom_contacts(backend: Backend) {
     .bind(a.account_id())
     .bind(q.user_id())
     .bind(q.account_id())
-    .execute(store.reader())
+    .execute(&mut *store.read().await.unwrap())
     .await
     .unwrap();
     let summary = coproof_store::contacts::check::check(store).await.unwrap();
@@ -951,7 +951,7 @@ async fn a_partnership_ending_first_writes_the_member_rows_still_owed(backend: B
          ORDER BY owner_account_id",
     )
     .bind(&new.id)
-    .fetch_all(store.reader())
+    .fetch_all(&mut *store.read().await.unwrap())
     .await
     .unwrap();
     let mut expected = vec![

@@ -104,7 +104,7 @@ async fn share_mails(app: &TestApp, email: &str) -> Vec<String> {
         "SELECT language FROM outbox WHERE kind = 'item_shared' AND recipient = $1 ORDER BY id",
     )
     .bind(email)
-    .fetch_all(app.state().store.reader())
+    .fetch_all(&mut *app.state().store.read().await.unwrap())
     .await
     .unwrap()
 }

@@ -85,7 +85,7 @@ struct Expected<'a> {
 pub async fn check(store: &Store) -> StoreResult<Summary> {
     let accounts: Vec<(String, String)> =
         sqlx::query_as("SELECT id, name FROM accounts ORDER BY id")
-            .fetch_all(store.reader())
+            .fetch_all(&mut *store.read().await?)
             .await?;
     let names: HashMap<String, String> = accounts.iter().cloned().collect();
     let mut summary = Summary::default();
@@ -112,7 +112,7 @@ async fn users_of(
         "SELECT id, name, email, active, created_at, updated_at FROM users WHERE account_id = $1",
     )
     .bind(account_id)
-    .fetch_all(store.reader())
+    .fetch_all(&mut *store.read().await?)
     .await?;
     let users = rows
         .iter()
@@ -144,7 +144,7 @@ async fn check_account(
          name_key, search FROM contacts WHERE owner_account_id = $1",
     )
     .bind(owner)
-    .fetch_all(store.reader())
+    .fetch_all(&mut *store.read().await?)
     .await?;
     let mut actual: BTreeMap<String, Actual> = BTreeMap::new();
     for row in &rows {
@@ -213,7 +213,7 @@ async fn check_account(
          GROUP BY q.partner_id",
     )
     .bind(owner)
-    .fetch_all(store.reader())
+    .fetch_all(&mut *store.read().await?)
     .await?;
     let mut partner_users = Vec::new();
     for (partner, active_now) in &pairs {
@@ -229,7 +229,7 @@ async fn check_account(
             )
             .bind(owner)
             .bind(partner)
-            .fetch_one(store.reader())
+            .fetch_one(&mut *store.read().await?)
             .await?;
             // No record of the end (data older than the audit log): trust every user.
             Some(at.unwrap_or(i64::MAX))

@@ -223,6 +223,6 @@ pub async fn finish_all(store: &Store) -> StoreResult<()> {
 /// Jobs not finished yet.
 pub async fn pending(store: &Store) -> StoreResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM contact_fanout")
-        .fetch_one(store.reader())
+        .fetch_one(&mut *store.read().await?)
         .await?)
 }

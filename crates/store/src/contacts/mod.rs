@@ -157,7 +157,7 @@ pub async fn list(
     }
     let rows = query
         .bind(i64::from(limit))
-        .fetch_all(store.reader())
+        .fetch_all(&mut *store.read().await?)
         .await?;
     rows.iter().map(Contact::from_row).collect()
 }
@@ -210,7 +210,7 @@ pub async fn companies(
     }
     let rows = query
         .bind(i64::from(limit))
-        .fetch_all(store.reader())
+        .fetch_all(&mut *store.read().await?)
         .await?;
     rows.iter()
         .map(|row| {
@@ -231,7 +231,7 @@ pub async fn get(store: &Store, account_id: &str, id: &str) -> StoreResult<Conta
     ))
     .bind(account_id)
     .bind(id)
-    .fetch_optional(store.reader())
+    .fetch_optional(&mut *store.read().await?)
     .await?
     .ok_or(coproof_core::Refusal::NotFound)?;
     Contact::from_row(&row)

@@ -117,7 +117,7 @@ pub async fn list(
     cursor: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<Comment>> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     authorize(&mut conn, actor, ItemKind::Proof, proof_id, Operation::View).await?;
     let rows = sqlx::query(&format!(
         "{COMMENT_SELECT} WHERE c.proof_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3"

@@ -46,7 +46,7 @@ impl File {
 
 /// Whether the actor may add a file at the top of its account or in `folder_id`.
 pub async fn check_place(store: &Store, actor: &User, folder_id: Option<&str>) -> StoreResult<()> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     place(&mut conn, actor, folder_id).await.map(|_| ())
 }
 
@@ -115,13 +115,13 @@ pub(crate) async fn load(conn: &mut sqlx::AnyConnection, id: &str) -> StoreResul
 
 /// A file the actor can see (view and download are one right).
 pub async fn get(store: &Store, actor: &User, id: &str) -> StoreResult<(File, Authorized)> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let access = authorize(&mut conn, actor, ItemKind::File, id, Operation::View).await?;
     Ok((load(&mut conn, id).await?, access))
 }
 
 /// The file of a proof version, once the caller was allowed to see the proof.
 pub async fn get_for_proof(store: &Store, id: &str) -> StoreResult<File> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     load(&mut conn, id).await
 }

@@ -118,7 +118,7 @@ pub(crate) async fn load(conn: &mut sqlx::AnyConnection, id: &str) -> StoreResul
 
 /// A folder the actor can see, with the folders, files and proofs inside it.
 pub async fn get(store: &Store, actor: &User, id: &str) -> StoreResult<FolderView> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let access = authorize(&mut conn, actor, ItemKind::Folder, id, Operation::View).await?;
     let folder = load(&mut conn, id).await?;
     let rows = sqlx::query(&format!(

@@ -31,7 +31,7 @@ async fn may_see(conn: &mut AnyConnection, actor: &User, kind: ItemKind, id: &st
 
 /// The top of the actor's own account that it may see, by name.
 pub async fn top(store: &Store, actor: &User) -> StoreResult<Top> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let mut top = Top::default();
     let rows = sqlx::query(&format!(
         "SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.account_id = $1 \

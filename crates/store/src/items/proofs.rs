@@ -228,7 +228,7 @@ pub async fn create(
 
 /// A proof the actor can see.
 pub async fn get(store: &Store, actor: &User, id: &str) -> StoreResult<(Proof, Authorized)> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let (access, rows) = authorize_then(
         &mut conn,
         actor,

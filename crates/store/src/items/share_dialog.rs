@@ -22,7 +22,7 @@ async fn partner_accounts(store: &Store, account_id: &str) -> StoreResult<Vec<(S
          ORDER BY a.name, a.id",
     )
     .bind(account_id)
-    .fetch_all(store.reader())
+    .fetch_all(&mut *store.read().await?)
     .await?)
 }
 
@@ -40,7 +40,7 @@ pub async fn suggestions(store: &Store, actor: &User) -> StoreResult<Vec<String>
     )
     .bind(&actor.account_id)
     .bind(MOST)
-    .fetch_all(store.reader())
+    .fetch_all(&mut *store.read().await?)
     .await?;
     names.extend(emails);
     Ok(names)
@@ -59,7 +59,7 @@ pub async fn target(store: &Store, actor: &User, typed: &str) -> StoreResult<Tar
         )
         .bind(&actor.account_id)
         .bind(email.as_str())
-        .fetch_optional(store.reader())
+        .fetch_optional(&mut *store.read().await?)
         .await?;
         return id.map(Target::User).ok_or(Refusal::NotPartner.into());
     }

@@ -316,7 +316,7 @@ pub async fn list_named(
     kind: ItemKind,
     id: &str,
 ) -> StoreResult<Vec<Listed>> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let item = authorize(&mut conn, actor, kind, id, Operation::Share).await?;
     let rows = sqlx::query(&format!(
         "SELECT {SHARE_COLUMNS}, COALESCE(s.account_id, u.account_id) AS target_account, \
@@ -412,7 +412,7 @@ pub async fn shared_with_me(
     cursor: Option<&str>,
     limit: u32,
 ) -> StoreResult<(Vec<SharedItem>, Option<String>)> {
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read().await?;
     let rows: Vec<SharedRow> = sqlx::query_as(
         "SELECT g.item_type, g.item_id, g.sid, \
                     COALESCE(f.name, x.name, p.name) AS name, \

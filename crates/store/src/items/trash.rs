@@ -22,7 +22,7 @@ pub async fn list(store: &Store, actor: &User) -> StoreResult<Vec<Folder>> {
          AND f.trashed_at IS NOT NULL ORDER BY f.trashed_at, f.id"
     ))
     .bind(&actor.account_id)
-    .fetch_all(store.reader())
+    .fetch_all(&mut *store.read().await?)
     .await?;
     rows.iter().map(Folder::from_row).collect()
 }
