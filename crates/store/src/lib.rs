@@ -291,7 +291,7 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Erro
 async fn checkpoints(read: Arc<Readers>) {
     loop {
         tokio::time::sleep(CHECKPOINT_EVERY).await;
-        let mut conn = match read.get().await {
+        let mut conn = match read.get_for_housekeeping().await {
             Ok(conn) => conn,
             Err(StoreError::Database(sqlx::Error::PoolClosed)) => return,
             Err(e) => {

@@ -74,17 +74,24 @@ impl Readers {
         Readers::Shelves(shelves.into())
     }
 
+    /// A connection whose thread runs on the caller's core.
     pub(crate) async fn get(&self) -> StoreResult<Reader> {
+        self.get_on(affinity::current_core()).await
+    }
+
+    /// A connection for housekeeping (WAL checkpoints): from the first core, away from
+    /// the writer's (the last), which everyone's writes queue for.
+    pub(crate) async fn get_for_housekeeping(&self) -> StoreResult<Reader> {
+        self.get_on(None).await
+    }
+
+    async fn get_on(&self, core: Option<usize>) -> StoreResult<Reader> {
         match self {
             Readers::Pool(pool) => Ok(Reader(Held::Pooled(pool.acquire().await?))),
             Readers::Shelves(shelves) => {
-                let shelf = match affinity::current_core() {
-                    Some(core) => shelves
-                        .iter()
-                        .find(|s| s.core == Some(core))
-                        .unwrap_or(&shelves[0]),
-                    None => &shelves[0],
-                };
+                let shelf = core
+                    .and_then(|core| shelves.iter().find(|s| s.core == Some(core)))
+                    .unwrap_or(&shelves[0]);
                 shelf.clone().take().await
             }
         }
