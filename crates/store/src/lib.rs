@@ -6,7 +6,8 @@
 //!
 //! Writes run in [`Store::begin`] transactions. On SQLite there is one writer connection
 //! and every write transaction is `BEGIN IMMEDIATE`, so writers queue instead of failing
-//! with "database is locked"; readers use their own pool and never block (WAL). On
+//! with "database is locked"; readers use connections of their own (`readers.rs`) and never
+//! block (WAL). On
 //! PostgreSQL the rows at stake are locked with `SELECT … FOR UPDATE` (see [`Store::for_update`]).
 
 pub mod accounts;
@@ -58,7 +59,8 @@ impl Backend {
     }
 }
 
-/// The database: a pool for reads and a pool for writes (the same pool on PostgreSQL).
+/// The database: connections for reads (`readers.rs`) and a pool for writes (on
+/// PostgreSQL one pool serves both).
 #[derive(Clone)]
 pub struct Store {
     read: Arc<Readers>,
@@ -110,11 +112,7 @@ impl Store {
             let url = sqlite_url(url)?;
             let write_url = url.clone();
             let write = writer::on_writer_thread(async move {
-                let pool = sqlite_pool(&write_url, 1)
-                    // The one connection is opened on the writer's thread and kept for
-                    // good, so its own thread stays on the writer's core (`affinity.rs`).
-                    .idle_timeout(None)
-                    .max_lifetime(None)
+                let pool = sqlite_writer_pool()
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             sqlite_pragmas(conn).await?;
@@ -262,15 +260,18 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// the checkpoint task stopped.
 const WAL_BACKSTOP_PAGES: u32 = 100_000;
 
-fn sqlite_pool(url: &str, max: u32) -> AnyPoolOptions {
-    let _ = url;
+/// The writer's pool: one connection, opened on the writer's thread and kept for good,
+/// so its own thread stays on the writer's core (`affinity.rs`).
+fn sqlite_writer_pool() -> AnyPoolOptions {
     AnyPoolOptions::new()
-        .max_connections(max)
+        .max_connections(1)
         .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
         .acquire_timeout(Duration::from_secs(30))
         // A connection to a local file does not go stale the way a network one can; the
         // ping before every acquire would cost one more hop to the connection's thread
-        // per query (a third of the work of a small read).
+        // per transaction.
         .test_before_acquire(false)
 }
 
@@ -287,7 +288,7 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Erro
 /// writer. SQLite would otherwise do it inside whichever write transaction crossed the
 /// threshold, holding the one writer (and everyone queued behind it) for the copy and
 /// its fsyncs. A passive checkpoint waits for no reader and no writer. Ends when the
-/// pool is closed.
+/// readers are closed.
 async fn checkpoints(read: Arc<Readers>) {
     loop {
         tokio::time::sleep(CHECKPOINT_EVERY).await;

@@ -56,7 +56,7 @@ enum Held {
 impl Readers {
     /// `connections` in all, shared out among the cores.
     pub(crate) fn shelves(connections: u32, open: Open) -> Readers {
-        let cores = affinity::cores();
+        let cores = affinity::cores_to_pin();
         let each = (connections as usize / cores.len().max(1)).max(1);
         let shelf = |core| {
             Arc::new(Shelf {
@@ -66,7 +66,7 @@ impl Readers {
                 open: open.clone(),
             })
         };
-        let shelves: Vec<_> = if cores.len() < 2 {
+        let shelves: Vec<_> = if cores.is_empty() {
             vec![shelf(None)]
         } else {
             cores.iter().map(|&c| shelf(Some(c))).collect()

@@ -36,19 +36,19 @@ fn handle() -> Option<&'static Handle> {
         .as_ref()
 }
 
-/// Runs `open` on the writer thread (here if it could not start), so that the threads
-/// of the connections it opens share the writer's core.
-pub(crate) async fn on_writer_thread<T, Fut>(open: Fut) -> StoreResult<T>
+/// Runs `task` on the writer thread (here if it could not start): write transactions,
+/// and opening the writer connection, whose own thread then shares the writer's core.
+pub(crate) async fn on_writer_thread<T, Fut>(task: Fut) -> StoreResult<T>
 where
     Fut: Future<Output = StoreResult<T>> + Send + 'static,
     T: Send + 'static,
 {
     match handle() {
         Some(writer) => writer
-            .spawn(open)
+            .spawn(task)
             .await
             .map_err(|e| StoreError::Corrupt(format!("writer thread: {e}")))?,
-        None => open.await,
+        None => task.await,
     }
 }
 
@@ -67,12 +67,9 @@ impl Store {
         Fut: Future<Output = StoreResult<T>> + Send + 'static,
         T: Send + 'static,
     {
-        match (self.backend(), handle()) {
-            (Backend::Sqlite, Some(writer)) => writer
-                .spawn(write())
-                .await
-                .map_err(|e| StoreError::Corrupt(format!("write task: {e}")))?,
-            _ => {
+        match self.backend() {
+            Backend::Sqlite => on_writer_thread(write()).await,
+            Backend::Postgres => {
                 let mut attempt = 1;
                 loop {
                     match write().await {
