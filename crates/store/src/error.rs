@@ -15,6 +15,9 @@ pub enum StoreError {
     /// A value in the database that the code does not understand.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The group commit this transaction joined failed (`tx.rs`); nothing was kept.
+    #[error("commit: {0}")]
+    Commit(String),
     #[error("configuration: {0}")]
     Config(String),
 }

@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod partners;
 mod readers;
 pub mod tokens;
+mod tx;
 pub mod users;
 pub mod writer;
 
@@ -38,8 +39,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-/// A write transaction.
-pub type Tx = sqlx::Transaction<'static, Any>;
+pub use tx::Tx;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -64,12 +64,21 @@ impl Backend {
 #[derive(Clone)]
 pub struct Store {
     read: Arc<Readers>,
-    write: AnyPool,
+    write: Writes,
     backend: Backend,
     sync_fanout_limit: u32,
     fanout_wake: Arc<Notify>,
     /// Identities resolved from tokens (SQLite only; see `identities.rs`).
     identities: Option<Arc<identities::Identities>>,
+}
+
+/// Where write transactions run.
+#[derive(Clone)]
+enum Writes {
+    /// PostgreSQL: the pool.
+    Pool(AnyPool),
+    /// SQLite: the one writer connection, with group commit (`tx.rs`).
+    Grouped(tx::Writer),
 }
 
 /// How to open the database.
@@ -112,23 +121,13 @@ impl Store {
             let url = sqlite_url(url)?;
             let write_url = url.clone();
             let write = writer::on_writer_thread(async move {
-                let pool = sqlite_writer_pool()
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            sqlite_pragmas(conn).await?;
-                            // Checkpoints run beside the writer (`checkpoints`); this is
-                            // only the backstop should they stop.
-                            conn.execute(
-                                format!("PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES};")
-                                    .as_str(),
-                            )
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect(&write_url)
+                let mut conn = AnyConnection::connect(&write_url).await?;
+                sqlite_pragmas(&mut conn).await?;
+                // Checkpoints run beside the writer (`checkpoints`); this is only the
+                // backstop should they stop.
+                conn.execute(format!("PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES};").as_str())
                     .await?;
-                Ok(pool)
+                Ok(conn)
             })
             .await?;
             let read_url = url.clone();
@@ -146,7 +145,7 @@ impl Store {
             tokio::spawn(checkpoints(read.clone()));
             Ok(Store {
                 read,
-                write,
+                write: Writes::Grouped(tx::Writer::new(write)),
                 backend: Backend::Sqlite,
                 sync_fanout_limit: options.sync_fanout_limit,
                 fanout_wake: Arc::default(),
@@ -160,7 +159,7 @@ impl Store {
                 .await?;
             Ok(Store {
                 read: Arc::new(Readers::Pool(pool.clone())),
-                write: pool,
+                write: Writes::Pool(pool),
                 backend: Backend::Postgres,
                 sync_fanout_limit: options.sync_fanout_limit,
                 fanout_wake: Arc::default(),
@@ -175,7 +174,13 @@ impl Store {
 
     /// Runs every migration not yet applied (forward only).
     pub async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR.run(&self.write).await?;
+        match &self.write {
+            Writes::Pool(pool) => MIGRATOR.run(pool).await?,
+            Writes::Grouped(writer) => {
+                let mut alone = writer.exclusive().await?;
+                MIGRATOR.run(alone.connection()).await?;
+            }
+        }
         Ok(())
     }
 
@@ -218,13 +223,15 @@ impl Store {
         self.read.get().await
     }
 
-    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    /// Starts a write transaction (on SQLite one of a group, `tx.rs`).
+    ///
+    /// On SQLite the call must not be abandoned half-way (a dropped future while it waits
+    /// on the connection); [`Store::write`] runs it on a task of its own.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.write.begin().await?,
-        };
-        Ok(tx)
+        match &self.write {
+            Writes::Grouped(writer) => writer.begin().await,
+            Writes::Pool(pool) => Ok(Tx::pooled(pool.begin().await?)),
+        }
     }
 
     /// The row-lock suffix for a `SELECT` whose rows the transaction will change:
@@ -249,7 +256,10 @@ impl Store {
 
     /// Closes both pools, waiting for connections in use.
     pub async fn close(&self) {
-        self.write.close().await;
+        match &self.write {
+            Writes::Pool(pool) => pool.close().await,
+            Writes::Grouped(writer) => writer.close().await,
+        }
         self.read.close().await;
     }
 }
@@ -259,21 +269,6 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// WAL pages after which the writer checkpoints by itself (about 400 MB): reached only if
 /// the checkpoint task stopped.
 const WAL_BACKSTOP_PAGES: u32 = 100_000;
-
-/// The writer's pool: one connection, opened on the writer's thread and kept for good,
-/// so its own thread stays on the writer's core (`affinity.rs`).
-fn sqlite_writer_pool() -> AnyPoolOptions {
-    AnyPoolOptions::new()
-        .max_connections(1)
-        .min_connections(1)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .acquire_timeout(Duration::from_secs(30))
-        // A connection to a local file does not go stale the way a network one can; the
-        // ping before every acquire would cost one more hop to the connection's thread
-        // per transaction.
-        .test_before_acquire(false)
-}
 
 async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
     conn.execute(
