@@ -223,13 +223,25 @@ impl Store {
         self.read.get().await
     }
 
-    /// Starts a write transaction (on SQLite one of a group, `tx.rs`).
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite, committed on its own).
     ///
     /// On SQLite the call must not be abandoned half-way (a dropped future while it waits
     /// on the connection); [`Store::write`] runs it on a task of its own.
     pub async fn begin(&self) -> StoreResult<Tx> {
+        self.begin_in(false).await
+    }
+
+    /// Starts a short write transaction that may share its commit with others queued
+    /// beside it (SQLite group commit, `tx.rs`); on PostgreSQL the same as [`Store::begin`].
+    /// Only for transactions that are short whatever the data: the others of the group wait
+    /// for all of it to commit.
+    pub async fn begin_grouped(&self) -> StoreResult<Tx> {
+        self.begin_in(true).await
+    }
+
+    async fn begin_in(&self, grouped: bool) -> StoreResult<Tx> {
         match &self.write {
-            Writes::Grouped(writer) => writer.begin().await,
+            Writes::Grouped(writer) => writer.begin(grouped).await,
             Writes::Pool(pool) => Ok(Tx::pooled(pool.begin().await?)),
         }
     }

@@ -103,7 +103,7 @@ async fn claim_now(store: &Store, lease_micros: i64, limit: u32) -> StoreResult<
         crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         crate::Backend::Sqlite => "",
     };
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_grouped().await?;
     let rows = sqlx::query(&format!(
         "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 \
@@ -161,7 +161,7 @@ pub async fn mark_sent(store: &Store, ids: &[String]) -> StoreResult<()> {
 
 async fn mark_sent_now(store: &Store, ids: &[String]) -> StoreResult<()> {
     let now = now_micros();
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_grouped().await?;
     for chunk in ids.chunks(100) {
         let placeholders: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
         let sql = format!(
@@ -180,7 +180,7 @@ async fn mark_sent_now(store: &Store, ids: &[String]) -> StoreResult<()> {
 
 /// Gives claimed messages back untried: due again now, the attempt not counted.
 pub async fn release(store: &Store, ids: &[String]) -> StoreResult<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_grouped().await?;
     for id in ids {
         sqlx::query(
             "UPDATE outbox SET claimed_until = 0, attempts = attempts - 1 \
@@ -196,7 +196,7 @@ pub async fn release(store: &Store, ids: &[String]) -> StoreResult<()> {
 
 /// Delivery failed: try again at `retry_at` (microseconds since the epoch).
 pub async fn mark_failed(store: &Store, id: &str, error: &str, retry_at: i64) -> StoreResult<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_grouped().await?;
     sqlx::query(
         "UPDATE outbox SET next_attempt_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3",
     )

@@ -248,7 +248,7 @@ async fn send_now(
     let sender = actor.account_id.as_str();
     let now = now_micros();
     let hour_ago = now - 3600 * 1_000_000;
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_grouped().await?;
     lock_account(store, &mut tx, sender).await?;
     if store.backend() == Backend::Postgres {
         // Lock the pair before reading the facts that depend on it.
