@@ -516,7 +516,11 @@ mod tests {
             .expect("committed before the long transaction ends")
             .unwrap();
         has_started.await.unwrap();
-        assert_eq!(numbers(&store).await, vec![1], "the long one is not committed yet");
+        assert_eq!(
+            numbers(&store).await,
+            vec![1],
+            "the long one is not committed yet"
+        );
         finish.send(()).unwrap();
         long.await.unwrap().unwrap();
         assert_eq!(numbers(&store).await, vec![1, 2]);
