@@ -173,6 +173,11 @@ impl Writer {
             .as_mut()
             .ok_or(StoreError::Database(sqlx::Error::PoolClosed))?;
         if first {
+            if Manager::get_transaction_depth(conn) > 0 {
+                // Left by a `begin` abandoned half-way (its task dropped while SQLite
+                // opened the transaction): nothing of it was handed out.
+                roll_back_everything(conn).await;
+            }
             Manager::begin(conn, Some("BEGIN IMMEDIATE".into())).await?;
             state.group = Some(Group {
                 alone: !grouped,

@@ -189,7 +189,7 @@ async fn apply_password(state: &AppState, posted: &Posted) -> Result<(), ApiErro
         .await?
         .ok_or_else(expired)?;
     users::set_password_hash(&mut tx, &user_id, &hash).await?;
-    tx.commit().await.map_err(coproof_store::StoreError::from)?;
+    tx.commit().await?;
     state.store.identities_changed();
     Ok(())
 }
