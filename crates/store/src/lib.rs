@@ -4,11 +4,12 @@
 //! backends understand. Types stay within what both share: `TEXT` ids, `BIGINT` numbers,
 //! booleans and times (microseconds since the Unix epoch, UTC).
 //!
-//! Writes run in [`Store::begin`] transactions. On SQLite there is one writer connection
-//! and every write transaction is `BEGIN IMMEDIATE`, so writers queue instead of failing
-//! with "database is locked"; readers use connections of their own (`readers.rs`) and never
-//! block (WAL). On
-//! PostgreSQL the rows at stake are locked with `SELECT … FOR UPDATE` (see [`Store::for_update`]).
+//! Writes run in [`Store::begin`] (or, for short ones, [`Store::begin_grouped`])
+//! transactions. On SQLite there is one writer connection and every write transaction is
+//! `BEGIN IMMEDIATE` or a savepoint of one (group commit, `tx.rs`), so writers queue instead
+//! of failing with "database is locked"; readers use connections of their own
+//! (`readers.rs`) and never block (WAL). On PostgreSQL the rows at stake are locked with
+//! `SELECT … FOR UPDATE` (see [`Store::for_update`]).
 
 pub mod accounts;
 mod affinity;
@@ -59,7 +60,7 @@ impl Backend {
     }
 }
 
-/// The database: connections for reads (`readers.rs`) and a pool for writes (on
+/// The database: connections for reads (`readers.rs`) and for writes (`Writes`; on
 /// PostgreSQL one pool serves both).
 #[derive(Clone)]
 pub struct Store {
@@ -266,7 +267,7 @@ impl Store {
             .is_ok()
     }
 
-    /// Closes both pools, waiting for connections in use.
+    /// Closes the connections for writes and for reads, waiting for those in use.
     pub async fn close(&self) {
         match &self.write {
             Writes::Pool(pool) => pool.close().await,

@@ -270,8 +270,15 @@ async fn commit_group(state: &mut State) {
             "group commit failed, nothing of it was kept: {e}"
         );
     }
-    for member in group.committed {
-        let _ = member.send(result.clone());
+    group.tell(result);
+}
+
+impl Group {
+    /// Tells the transactions that committed into the group how it ended.
+    fn tell(self, result: Result<(), String>) {
+        for member in self.committed {
+            let _ = member.send(result.clone());
+        }
     }
 }
 
@@ -317,9 +324,7 @@ impl Member {
                 // What SQLite could not release it may have half kept: undo the group.
                 roll_back_everything(conn).await;
                 if let Some(group) = state.group.take() {
-                    for member in group.committed {
-                        let _ = member.send(Err(format!("a later transaction failed: {e}")));
-                    }
+                    group.tell(Err(format!("a later transaction failed: {e}")));
                 }
                 return Err(e.into());
             }
@@ -477,9 +482,7 @@ mod tests {
             .await
             .unwrap();
         // Let the second queue for the writer so that the first leaves the group open.
-        while store_waiting(&store) == 0 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        until_someone_queues(&store).await;
         tokio::time::timeout(Duration::from_secs(10), first.commit())
             .await
             .expect("the group is committed although its last member was dropped")
@@ -513,9 +516,7 @@ mod tests {
                 tx.commit().await
             })
         };
-        while store_waiting(&store) == 0 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        until_someone_queues(&store).await;
         tokio::time::timeout(Duration::from_secs(10), grouped.commit())
             .await
             .expect("committed before the long transaction ends")
@@ -533,10 +534,13 @@ mod tests {
         let _ = std::fs::remove_file(path);
     }
 
-    fn store_waiting(store: &Store) -> usize {
-        match &store.write {
-            crate::Writes::Grouped(w) => w.waiting.load(std::sync::atomic::Ordering::SeqCst),
-            crate::Writes::Pool(_) => unreachable!("a SQLite store"),
+    /// Returns once a task waits for the writer.
+    async fn until_someone_queues(store: &Store) {
+        let crate::Writes::Grouped(writer) = &store.write else {
+            unreachable!("a SQLite store")
+        };
+        while writer.waiting.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
 }
