@@ -82,28 +82,52 @@ pub fn search_text(name: &str, email: &str, company: Option<&str>) -> String {
 /// Longest search accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
 
-/// A `LIKE … ESCAPE '\'` pattern matching `q` anywhere, case-insensitively; `None` when
-/// `q` is blank (no filter).
-pub fn search_pattern(q: &str) -> Result<Option<String>, Refusal> {
-    let q = q.trim();
-    if q.is_empty() {
-        return Ok(None);
-    }
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(Refusal::InvalidInput(format!(
-            "q must be at most {MAX_QUERY_CHARS} characters"
-        )));
-    }
-    let mut pattern = String::with_capacity(q.len() + 2);
-    pattern.push('%');
-    for c in q.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+/// What the Contacts page looks for: `q` trimmed and lower-cased, matched anywhere in a
+/// contact's [`search_text`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search(String);
+
+impl Search {
+    /// `None` when `q` is blank (no filter).
+    pub fn parse(q: &str) -> Result<Option<Search>, Refusal> {
+        let q = q.trim();
+        if q.is_empty() {
+            return Ok(None);
         }
-        pattern.push(c);
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(Refusal::InvalidInput(format!(
+                "q must be at most {MAX_QUERY_CHARS} characters"
+            )));
+        }
+        Ok(Some(Search(q.to_lowercase())))
     }
-    pattern.push('%');
-    Ok(Some(pattern))
+
+    /// The lower-cased text looked for.
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+
+    /// The name keys `[from, to)` (compared byte by byte, as UTF-8) of every contact whose
+    /// search text *starts* with the text: the part before the first `|` must then start
+    /// the name key. `None` when that part is empty (only an empty name could match).
+    pub fn name_key_range(&self) -> Option<(String, String)> {
+        let head = self.0.split('|').next().unwrap_or_default();
+        Some((head.to_string(), prefix_end(head)?))
+    }
+}
+
+/// The least string greater than every string starting with `prefix` (UTF-8 byte order is
+/// code point order): its last character that can grow, grown by one; `None` when none can.
+pub fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 /// A cell as written to an exported CSV file: one that a spreadsheet would take for a
@@ -143,15 +167,48 @@ mod tests {
     }
 
     #[test]
-    fn search_patterns_escape_like_wildcards() {
-        assert_eq!(search_pattern("  ").unwrap(), None);
-        assert_eq!(search_pattern("AnN").unwrap().as_deref(), Some("%ann%"));
+    fn searches_are_trimmed_lower_cased_and_bounded() {
+        assert_eq!(Search::parse("  ").unwrap(), None);
+        assert_eq!(Search::parse(" AnN ").unwrap().unwrap().text(), "ann");
+        assert_eq!(Search::parse("ÉMILE").unwrap().unwrap().text(), "émile");
+        assert!(Search::parse(&"x".repeat(200)).unwrap().is_some());
+        assert!(Search::parse(&"x".repeat(201)).is_err());
+    }
+
+    fn search(q: &str) -> Search {
+        Search::parse(q).unwrap().unwrap()
+    }
+
+    #[test]
+    fn name_key_ranges_hold_every_name_the_search_text_starts_with() {
+        let range = |q: &str| search(q).name_key_range();
+        assert_eq!(range("Hugo"), Some(("hugo".into(), "hugp".into())));
+        assert_eq!(range("민지"), Some(("민지".into(), "민직".into())));
+        // Past the name: only the name part bounds it.
+        assert_eq!(range("ann|ann@x"), Some(("ann".into(), "ano".into())));
+        assert_eq!(range("|x"), None);
+        // The last character cannot grow: the one before it does.
         assert_eq!(
-            search_pattern("50%_a\\b").unwrap().as_deref(),
-            Some("%50\\%\\_a\\\\b%")
+            range("a\u{10FFFF}"),
+            Some(("a\u{10FFFF}".into(), "b".into()))
         );
-        assert_eq!(search_pattern("민지").unwrap().as_deref(), Some("%민지%"));
-        assert!(search_pattern(&"x".repeat(201)).is_err());
+        // Before a surrogate code point comes the first one after them.
+        assert_eq!(
+            range("\u{D7FF}"),
+            Some(("\u{D7FF}".into(), "\u{E000}".into()))
+        );
+        for (name, q) in [
+            ("hugo adams", "hugo"),
+            ("hugo", "hugo"),
+            ("민지 김", "민지 "),
+        ] {
+            let (from, to) = range(q).unwrap();
+            assert!(from.as_str() <= name && name < to.as_str(), "{name} in {q}");
+        }
+        let (from, to) = range("hugo").unwrap();
+        for name in ["hug", "hugp", "hugp adams", "hufo"] {
+            assert!(!(from.as_str() <= name && name < to.as_str()), "{name}");
+        }
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The contacts fan-out worker: writes the member rows queued for users added to
 //! accounts with many partners (`coproof_store::contacts::fanout`), chunk by chunk, as
-//! soon as they are queued; jobs left by a stopped server are picked up at start.
+//! soon as they are queued; jobs left by a stopped server are picked up at start. When
+//! the queue is empty it merges the contacts search index, a short step at a time
+//! (`coproof_store::contacts::search::merge_step`).
 
-use coproof_store::contacts::fanout;
+use coproof_store::contacts::{fanout, search};
 use coproof_store::Store;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -33,6 +35,11 @@ impl FanoutWorker {
             match fanout::step(&self.store).await {
                 Ok(true) => continue,
                 Ok(false) => {
+                    match search::merge_step(&self.store).await {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!("contacts search index merge: {e}"),
+                    }
                     tokio::select! {
                         _ = self.store.fanout_queued_signal() => {}
                         _ = tokio::time::sleep(POLL) => {}

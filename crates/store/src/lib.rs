@@ -180,6 +180,7 @@ impl Store {
             Writes::Grouped(writer) => {
                 let mut alone = writer.exclusive().await?;
                 MIGRATOR.run(alone.connection()).await?;
+                contacts::search::ensure(alone.connection()).await?;
             }
         }
         Ok(())

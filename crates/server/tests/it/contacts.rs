@@ -384,6 +384,95 @@ async fn search_kind_and_company_view(backend: Backend) {
     assert_eq!(rest["next_cursor"], Value::Null);
 }
 
+/// A search finds exactly the contacts whose name, e-mail or company holds the text,
+/// wherever it sits (at the start of the name, further in, in a frozen name, one or two
+/// letters, characters that mean something to SQL), page after page; on SQLite the
+/// search index and the scan must agree with the list read whole.
+async fn search_finds_every_contact_holding_the_text_and_no_other(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let a = app.signup("Alpha", "ann@alpha.example").await;
+    let p = app.signup("Partner Inc", "pat@partner.example").await;
+    let ended = app.signup("Gone Partner", "gil@gone.example").await;
+    for (email, name) in [
+        ("hugo.a@partner.example", "Hugo Adams"),
+        ("hugo.b@partner.example", "Hugo Baker"),
+        ("vic@partner.example", "Victor Hugo"),
+        ("minji@partner.example", "김민지"),
+        ("minjun@partner.example", "민준 박"),
+        ("q@partner.example", "Quote \"Q\" 100%_|x"),
+    ] {
+        add_user(&p, email, name).await;
+    }
+    add_user(&a, "hugh@alpha.example", "Hugh Grant").await;
+    let renamed = add_user(&p, "old@partner.example", "Oldname Person").await;
+    let frozen = add_user(&ended, "fro@gone.example", "Frozen Hugo").await;
+    partner(&a, &p).await;
+    let gone = partner(&a, &ended).await;
+    remove_partner(&a, &gone).await;
+    // Renamed after the partnership ended: A keeps the old name, and must find it by it.
+    patch_user(&ended, &frozen, json!({"name": "Thawed"})).await;
+    patch_user(&p, &renamed, json!({"name": "Newname Person"})).await;
+    let (status, _) = a
+        .post(
+            "/api/v1/contacts",
+            json!({"email": "gus@guest.example", "name": "Gus", "company": "민지 & Hugo Ltd"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let everyone = all_contacts(&a, "").await;
+    let text = |c: &Value| {
+        format!(
+            "{}|{}|{}",
+            c["name"].as_str().unwrap(),
+            c["email"].as_str().unwrap(),
+            c["company"].as_str().unwrap_or_default()
+        )
+        .to_lowercase()
+    };
+    for q in [
+        "hugo",
+        "HUGO",
+        "ugo",
+        "hu",
+        "h",
+        "민지",
+        "민",
+        "지",
+        "minj",
+        "partner.example",
+        "@alpha",
+        "inc",
+        "\"q\"",
+        "100%_",
+        "%",
+        "_",
+        "|x",
+        "oldname",
+        "newname",
+        "frozen",
+        "thawed",
+        "a@",
+        "o a",
+        "ltd",
+        "nobody-has-this",
+    ] {
+        let expected: Vec<String> = emails(
+            &everyone
+                .iter()
+                .filter(|c| text(c).contains(&q.to_lowercase()))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        let encoded: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+        let found = emails(&all_contacts(&a, &format!("q={encoded}")).await);
+        assert_eq!(found, expected, "q={q}");
+    }
+    assert!(!emails(&all_contacts(&a, "q=frozen").await).is_empty());
+    assert!(emails(&all_contacts(&a, "q=oldname").await).is_empty());
+    assert_check_clean(&app).await;
+}
+
 /// Visitors get 403; manager and up add guests; supervisor and up delete.
 async fn profiles_decide_who_sees_adds_and_deletes_contacts(backend: Backend) {
     let app = TestApp::start(backend).await;
@@ -850,6 +939,7 @@ on_both_backends!(
     a_new_partnership_syncs_again_everyone_included,
     pages_follow_name_then_email_with_an_opaque_cursor,
     search_kind_and_company_view,
+    search_finds_every_contact_holding_the_text_and_no_other,
     profiles_decide_who_sees_adds_and_deletes_contacts,
     guests_come_and_go_synced_contacts_stay,
     csv_import_reads_odd_encodings,

@@ -10,12 +10,14 @@
 //!     (accepted, accepted)): every user of P created by E, marked `ended`, possibly
 //!     hidden (deleted by hand); when the user has not changed since E its name and state
 //!     must still be the current ones; no user of P created after E;
-//! - nothing else synced (no member of an account never partnered, no stray kind).
+//! - nothing else synced (no member of an account never partnered, no stray kind);
+//! - on SQLite, every contact's search text in the search index (`search`).
 //!
 //! User changes and partner actions are serialized per account (see `sync`), so a
 //! user's `created_at`/`updated_at` and the audit time E are in commit order.
 
-use crate::{col, Store, StoreResult};
+use super::search;
+use crate::{col, Backend, Store, StoreResult};
 use coproof_core::contact::{name_key, search_text};
 use std::collections::{BTreeMap, HashMap};
 
@@ -146,6 +148,15 @@ async fn check_account(
     .bind(owner)
     .fetch_all(&mut *store.read().await?)
     .await?;
+    if store.backend() == Backend::Sqlite {
+        for id in search::missing(&mut *store.read().await?, owner).await? {
+            summary.differences.push(Difference {
+                account_id: owner.to_string(),
+                contact_id: id,
+                problem: "not in the search index".into(),
+            });
+        }
+    }
     let mut actual: BTreeMap<String, Actual> = BTreeMap::new();
     for row in &rows {
         summary.contacts += 1;

@@ -9,10 +9,12 @@
 pub mod check;
 pub mod fanout;
 pub mod guests;
+pub mod search;
 pub mod sync;
 
-use crate::{col, Store, StoreError, StoreResult};
-use coproof_core::contact::{Kind, Partnership};
+use crate::{col, Backend, Store, StoreError, StoreResult};
+use coproof_core::contact::{Kind, Partnership, Search};
+use search::Plan;
 use sqlx::any::AnyRow;
 
 /// One contact as its account sees it.
@@ -93,20 +95,29 @@ impl After {
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub kind: Option<Kind>,
-    /// A `LIKE` pattern from `coproof_core::contact::search_pattern`.
-    pub pattern: Option<String>,
+    /// Text looked for in name, e-mail and company.
+    pub search: Option<Search>,
 }
 
 impl Filter {
     /// The SQL conditions after the owner, numbering placeholders from `next`.
-    fn conditions(&self, next: &mut usize) -> String {
+    ///
+    /// The text is found with `instr` (SQLite) or `strpos` (PostgreSQL): the search text
+    /// and the text looked for are both lower-cased, so a plain substring is the match, with
+    /// nothing to escape. (A `LIKE` with a bound pattern would also make SQLite prepare
+    /// the statement again for every new pattern.)
+    fn conditions(&self, backend: Backend, next: &mut usize) -> String {
         let mut sql = String::new();
         if self.kind.is_some() {
             sql.push_str(&format!(" AND c.kind = ${next}"));
             *next += 1;
         }
-        if self.pattern.is_some() {
-            sql.push_str(&format!(" AND c.search LIKE ${next} ESCAPE '\\'"));
+        if self.search.is_some() {
+            let find = match backend {
+                Backend::Sqlite => "instr",
+                Backend::Postgres => "strpos",
+            };
+            sql.push_str(&format!(" AND {find}(c.search, ${next}) > 0"));
             *next += 1;
         }
         sql
@@ -119,8 +130,8 @@ impl Filter {
         if let Some(kind) = self.kind {
             query = query.bind(kind.as_str());
         }
-        if let Some(pattern) = &self.pattern {
-            query = query.bind(pattern.as_str());
+        if let Some(search) = &self.search {
+            query = query.bind(search.text());
         }
         query
     }
@@ -134,13 +145,15 @@ pub async fn list(
     after: Option<&After>,
     limit: u32,
 ) -> StoreResult<Vec<Contact>> {
+    let mut conn = store.read().await?;
+    let plan = match (&filter.search, store.backend()) {
+        (Some(search), Backend::Sqlite) => search::plan(&mut conn, search).await?,
+        _ => Plan::Scan,
+    };
     let mut next = 2;
-    let mut sql = format!(
-        "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.owner_account_id = $1 AND c.hidden = 0"
-    );
-    sql.push_str(&filter.conditions(&mut next));
+    let mut conditions = filter.conditions(store.backend(), &mut next);
     if after.is_some() {
-        sql.push_str(&format!(
+        conditions.push_str(&format!(
             " AND (c.name_key, c.email, c.id) > (${}, ${}, ${})",
             next,
             next + 1,
@@ -148,17 +161,48 @@ pub async fn list(
         ));
         next += 3;
     }
-    sql.push_str(&format!(
-        " ORDER BY c.name_key, c.email, c.id LIMIT ${next}"
-    ));
+    let limit_at = next;
+    let order = "ORDER BY c.name_key, c.email, c.id";
+    let sql = match &plan {
+        Plan::Scan => format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts c \
+             WHERE c.owner_account_id = $1 AND c.hidden = 0{conditions} {order} LIMIT ${limit_at}"
+        ),
+        // The matches at the start of the text (a range of name keys), then those the
+        // trigram index names further in (candidates whose text is still the contact's).
+        Plan::Index { inside, .. } => {
+            let (from, to, inside_at) = (limit_at + 1, limit_at + 2, limit_at + 3);
+            let starting = format!(
+                "SELECT {CONTACT_COLUMNS} FROM contacts c \
+                 WHERE c.owner_account_id = $1 AND c.hidden = 0{conditions} \
+                 AND c.name_key >= ${from} AND c.name_key < ${to} {order} LIMIT ${limit_at}"
+            );
+            if inside.is_empty() {
+                starting
+            } else {
+                format!(
+                    "SELECT * FROM ({starting}) UNION SELECT {CONTACT_COLUMNS} \
+                     FROM json_each(${inside_at}) j CROSS JOIN contact_search_texts t \
+                     CROSS JOIN contacts c \
+                     WHERE t.n = j.value AND c.owner_account_id = $1 AND c.id = t.id \
+                     AND c.search = t.search AND c.hidden = 0{conditions} \
+                     ORDER BY name_key, email, id LIMIT ${limit_at}"
+                )
+            }
+        }
+    };
     let mut query = filter.bind(sqlx::query(&sql).bind(account_id));
     if let Some(a) = after {
         query = query.bind(&a.name_key).bind(&a.email).bind(&a.id);
     }
-    let rows = query
-        .bind(i64::from(limit))
-        .fetch_all(&mut *store.read().await?)
-        .await?;
+    query = query.bind(i64::from(limit));
+    if let Plan::Index { from, to, inside } = &plan {
+        query = query.bind(from).bind(to);
+        if !inside.is_empty() {
+            query = query.bind(search::json_list(inside));
+        }
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
     rows.iter().map(Contact::from_row).collect()
 }
 
@@ -184,7 +228,7 @@ pub async fn companies(
     limit: u32,
 ) -> StoreResult<Vec<Company>> {
     let mut next = 2;
-    let conditions = filter.conditions(&mut next);
+    let conditions = filter.conditions(store.backend(), &mut next);
     let after_sql = if after.is_some() {
         let s = format!(
             " WHERE (g.company_key, g.account_key) > (${}, ${})",

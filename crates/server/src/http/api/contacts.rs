@@ -11,7 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use base64::Engine;
-use coproof_core::contact::{search_pattern, Kind};
+use coproof_core::contact::{Kind, Search};
 use coproof_core::Refusal;
 use coproof_store::contacts::guests::{self, GuestInput};
 use coproof_store::contacts::{self, After, Filter};
@@ -50,7 +50,7 @@ pub(crate) fn parse_filter(query: &ContactQuery) -> Result<Filter, ApiError> {
                     .ok_or_else(|| ApiError::invalid_input("kind must be user, member or guest"))?,
             ),
         },
-        pattern: search_pattern(query.q.as_deref().unwrap_or_default())?,
+        search: Search::parse(query.q.as_deref().unwrap_or_default())?,
     })
 }
 
