@@ -822,6 +822,30 @@ async fn the_check_reports_lost_and_phantom_contacts(backend: Backend) {
     assert!(problems.iter().any(|p| p.contains("must not be there")));
 }
 
+/// On SQLite the check also finds a contact whose search text the search index lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_check_reports_a_contact_missing_from_the_search_index() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let a = app.signup("Alpha", "ann@alpha.example").await;
+    assert_check_clean(&app).await;
+    let store = &app.state().store;
+    sqlx::query("DELETE FROM contact_search_texts WHERE id = $1")
+        .bind(a.user_id())
+        .execute(&mut *store.read().await.unwrap())
+        .await
+        .unwrap();
+    let summary = coproof_store::contacts::check::check(store).await.unwrap();
+    let problems: Vec<String> = summary.differences.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        problems,
+        [format!(
+            "account {} contact {}: not in the search index",
+            a.account_id(),
+            a.user_id()
+        )]
+    );
+}
+
 /// Users added and renamed while partnerships end and start again, all at once: no
 /// contact lost, none appears from nowhere, and ended ones stay frozen.
 async fn concurrent_changes_leave_no_lost_or_phantom_contact(backend: Backend) {

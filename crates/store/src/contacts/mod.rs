@@ -177,7 +177,7 @@ pub async fn list(
                  WHERE c.owner_account_id = $1 AND c.hidden = 0{conditions} \
                  AND c.name_key >= ${from} AND c.name_key < ${to} {order} LIMIT ${limit_at}"
             );
-            if inside.is_empty() {
+            if inside.is_none() {
                 starting
             } else {
                 format!(
@@ -198,8 +198,8 @@ pub async fn list(
     query = query.bind(i64::from(limit));
     if let Plan::Index { from, to, inside } = &plan {
         query = query.bind(from).bind(to);
-        if !inside.is_empty() {
-            query = query.bind(search::json_list(inside));
+        if let Some(inside) = inside {
+            query = query.bind(inside);
         }
     }
     let rows = query.fetch_all(&mut *conn).await?;
