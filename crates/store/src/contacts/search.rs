@@ -75,6 +75,9 @@ pub(crate) async fn ensure(conn: &mut AnyConnection) -> StoreResult<()> {
         "INSERT OR IGNORE INTO contact_search_texts (id, search) SELECT id, search FROM contacts",
     )
     .await?;
+    // One segment from the start rather than the large ones a fill leaves (see `merge_step`).
+    tx.execute("INSERT INTO contact_search_tails (contact_search_tails) VALUES ('optimize')")
+        .await?;
     tx.commit().await?;
     Ok(())
 }
