@@ -119,8 +119,9 @@ pub async fn deep_page(server: &Server, args: &Args) -> anyhow::Result<Value> {
 
 pub async fn search(server: &Server, args: &Args) -> anyhow::Result<Value> {
     let data = contacts_data::get(server, args).await?;
-    // A first name, a last name, a Korean name, a partner company (25 matches in the
-    // whole list), a domain fragment and a full address.
+    // A first name, a last name, a Korean name, the start of partner companies ("partner
+    // 17": Partner 17, 170–179 and 1700–1799, 2,775 members), a domain fragment (25
+    // matches) and a full address.
     let terms = [
         "hugo",
         "GARCÍA",

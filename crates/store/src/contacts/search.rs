@@ -30,7 +30,10 @@ pub const MOST_CANDIDATES: i64 = 300;
 /// Most distinct trigrams a two-character text may start before it counts as common.
 const MOST_TERMS: i64 = 64;
 
-/// The index's tables and triggers (SQLite only; created if missing).
+/// The index's tables and triggers (SQLite only; created if missing). The triggers use
+/// `INSERT … WHERE NOT EXISTS`, not `INSERT OR IGNORE`: in a trigger the statement that
+/// fired it decides what a conflict does, and an upsert on `contacts` would fail on a text
+/// the index already holds.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS contact_search_texts (
     n       INTEGER PRIMARY KEY,
@@ -56,8 +59,6 @@ CREATE TRIGGER IF NOT EXISTS contact_search_changed AFTER UPDATE OF search ON co
     WHERE NOT EXISTS (SELECT 1 FROM contact_search_texts WHERE id = new.id AND search = new.search);
 END;
 ";
-// (Not `INSERT OR IGNORE`: in a trigger the statement that fired it decides what a conflict
-// does, and an upsert on `contacts` would fail on a text the index already holds.)
 
 /// Creates the index if it is missing, filled from the contacts there are (SQLite).
 pub(crate) async fn ensure(conn: &mut AnyConnection) -> StoreResult<()> {
@@ -97,7 +98,9 @@ pub enum Plan {
     },
 }
 
-/// How to read `search` on SQLite (see the module's documentation). Each query returns
+/// How to read `search` on SQLite (see the module's documentation). It runs before the
+/// page's query, outside a transaction: a contact renamed between the two can be missing
+/// from that one page (its new text was not yet a candidate). Each query returns
 /// one row (the list aggregated in SQL): sqlx hands rows over one by one between threads,
 /// and 300 rowids that way cost more than the search.
 pub async fn plan(conn: &mut AnyConnection, search: &Search) -> StoreResult<Plan> {
