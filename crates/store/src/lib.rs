@@ -373,3 +373,14 @@ impl FromStr for Backend {
         }
     }
 }
+
+/// A SQLite store on a file of its own in the temporary directory, migrated (for tests);
+/// the file's path, to remove it after.
+#[cfg(test)]
+pub(crate) async fn store_on_temp_file(name: &str) -> (Store, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("coproof-{name}-{}.db", ids::new_id()));
+    let store = Store::open(&StoreOptions::new(format!("sqlite://{}", path.display())))
+        .await
+        .unwrap();
+    (store, path)
+}

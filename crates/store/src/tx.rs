@@ -375,17 +375,14 @@ impl Drop for Member {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Store, StoreError, StoreOptions};
+    use crate::{Store, StoreError};
     use coproof_core::Refusal;
     use std::time::Duration;
     use tokio::sync::oneshot;
 
     /// A store on a file of its own, with a table of numbers to write.
     async fn store() -> (Store, std::path::PathBuf) {
-        let path = std::env::temp_dir().join(format!("coproof-tx-{}.db", crate::ids::new_id()));
-        let store = Store::open(&StoreOptions::new(format!("sqlite://{}", path.display())))
-            .await
-            .unwrap();
+        let (store, path) = crate::store_on_temp_file("tx").await;
         let mut tx = store.begin().await.unwrap();
         sqlx::query("CREATE TABLE numbers (n BIGINT PRIMARY KEY)")
             .execute(&mut *tx)

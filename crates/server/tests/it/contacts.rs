@@ -422,13 +422,11 @@ async fn search_finds_every_contact_holding_the_text_and_no_other(backend: Backe
 
     let everyone = all_contacts(&a, "").await;
     let text = |c: &Value| {
-        format!(
-            "{}|{}|{}",
+        coproof_core::contact::search_text(
             c["name"].as_str().unwrap(),
             c["email"].as_str().unwrap(),
-            c["company"].as_str().unwrap_or_default()
+            c["company"].as_str(),
         )
-        .to_lowercase()
     };
     for q in [
         "hugo",

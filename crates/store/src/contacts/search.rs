@@ -225,7 +225,7 @@ pub(crate) async fn missing(
 #[cfg(test)]
 mod tests {
     use super::{merge_step, phrase, plan, Plan, MOST_CANDIDATES};
-    use crate::{Store, StoreOptions};
+    use crate::Store;
     use coproof_core::contact::{search_text, Search};
 
     #[test]
@@ -237,10 +237,7 @@ mod tests {
     /// A store whose account `a` holds `names` as guests (`n@x.example`, company "Co"),
     /// added `per_transaction` at a time.
     async fn store_with(names: &[String], per_transaction: usize) -> (Store, std::path::PathBuf) {
-        let path = std::env::temp_dir().join(format!("coproof-search-{}.db", crate::ids::new_id()));
-        let store = Store::open(&StoreOptions::new(format!("sqlite://{}", path.display())))
-            .await
-            .unwrap();
+        let (store, path) = crate::store_on_temp_file("search").await;
         let mut tx = store.begin().await.unwrap();
         sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ('a', 'A', 0)")
             .execute(&mut *tx)
