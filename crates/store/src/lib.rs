@@ -126,8 +126,14 @@ impl Store {
                 sqlite_pragmas(&mut conn).await?;
                 // Checkpoints run beside the writer (`checkpoints`); this is only the
                 // backstop should they stop.
-                conn.execute(format!("PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES};").as_str())
-                    .await?;
+                conn.execute(
+                    format!(
+                        "PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}; \
+                         PRAGMA cache_size = -{WRITER_CACHE_KIB};"
+                    )
+                    .as_str(),
+                )
+                .await?;
                 Ok(conn)
             })
             .await?;
@@ -284,10 +290,27 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// the checkpoint task stopped.
 const WAL_BACKSTOP_PAGES: u32 = 100_000;
 
+/// How much of the database file a connection reads through a memory map instead of a
+/// `read` call per page (SQLite's own cap, `SQLITE_MAX_MMAP_SIZE`, is raised to match in
+/// `.cargo/config.toml`). Pages then come straight from the operating system's cache, shared
+/// by every connection, without a system call or a copy.
+const MMAP_BYTES: u64 = 1 << 40;
+/// The writer's own page cache, in KiB: the inner pages of the indexes a write touches stay
+/// in it between transactions (SQLite's default is 2 MiB).
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
+
+/// Every SQLite connection's settings. `temp_store = MEMORY`: the statement journal SQLite
+/// keeps while one statement writes many rows (an `INSERT … SELECT … ON CONFLICT` of the
+/// contacts fan-out), and the sorts of a query, stay in memory instead of a temporary file
+/// written page by page (one fan-out of 2,000 rows made 16,000 `pwrite` calls).
 async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
     conn.execute(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+        format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+             PRAGMA mmap_size = {MMAP_BYTES}; PRAGMA temp_store = MEMORY;"
+        )
+        .as_str(),
     )
     .await?;
     Ok(())

@@ -62,9 +62,13 @@ pub const ALL: &[Measurement] = &[
         name: "accept_large",
         run: |s, a| Box::pin(contacts::accept_large(s, a)),
     },
-    // Last: the peak over everything above.
+    // Last: memory after everything above.
     Measurement {
         name: "server_peak_rss_mb",
         run: |s, a| Box::pin(contacts::peak_rss(s, a)),
+    },
+    Measurement {
+        name: "server_private_rss_mb",
+        run: |s, a| Box::pin(contacts::private_rss(s, a)),
     },
 ];

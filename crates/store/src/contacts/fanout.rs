@@ -138,17 +138,19 @@ async fn step_now(store: &Store) -> StoreResult<bool> {
         return Ok(true);
     };
     let job = job(&row)?;
-    let owners: Vec<String> = sqlx::query_scalar(&format!(
+    // The last partner of a full chunk (only it: every row fetched is a hop on SQLite);
+    // none when what is left fits in one.
+    let chunk_end: Option<String> = sqlx::query_scalar(&format!(
         "SELECT p.owner_id FROM ({ACTIVE_PARTNERS}) p WHERE p.owner_id > $2 \
-         ORDER BY p.owner_id LIMIT $3"
+         ORDER BY p.owner_id LIMIT 1 OFFSET $3"
     ))
     .bind(&job.account_id)
     .bind(&job.done_up_to)
-    .bind(CHUNK)
-    .fetch_all(&mut *tx)
+    .bind(CHUNK - 1)
+    .fetch_optional(&mut *tx)
     .await?;
-    match owners.last() {
-        Some(last) if owners.len() as i64 == CHUNK => {
+    match chunk_end.as_deref() {
+        Some(last) => {
             insert_members(
                 &mut tx,
                 &job.account_id,
