@@ -973,6 +973,7 @@ on_both_backends!(
     a_user_of_an_account_with_many_partners_reaches_every_partner_soon,
     a_partnership_ending_first_writes_the_member_rows_still_owed,
     member_rows_queued_when_the_server_stopped_are_written_at_start,
+    users_queued_together_are_written_together,
 );
 
 /// Past `--contacts-sync-limit` partners a new user's member rows are written right
@@ -1119,4 +1120,69 @@ async fn member_rows_queued_when_the_server_stopped_are_written_at_start(backend
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_check_clean(&app).await;
+}
+
+/// Store-level, with no worker running: users added one after the other to an account
+/// past the limit are queued one job each, and one chunk writes them all (they share the
+/// pages the chunk changes); nothing is written twice or left out.
+async fn users_queued_together_are_written_together(backend: Backend) {
+    use coproof_store::{contacts::fanout, users, Store, StoreOptions};
+    let mut app = TestApp::start(backend).await;
+    let hub = app.signup("Hub", "admin@hub.example").await;
+    let mut spokes = Vec::new();
+    for i in 0..3 {
+        let spoke = app
+            .signup(&format!("Spoke {i}"), &format!("admin@spoke{i}.example"))
+            .await;
+        partner(&hub, &spoke).await;
+        spokes.push(spoke.account_id());
+    }
+    app.stop().await;
+    let mut options = StoreOptions::new(app.config.database_url());
+    options.sync_fanout_limit = 0;
+    let store = Store::open(&options).await.unwrap();
+    let admin = users::get_in_account(&store, &hub.account_id(), &hub.user_id())
+        .await
+        .unwrap();
+    let mut added = Vec::new();
+    for i in 0..3 {
+        let user = users::create(
+            &store,
+            &admin,
+            &users::NewUser {
+                email: coproof_core::EmailAddress::parse(&format!("q{i}@hub.example")).unwrap(),
+                name: format!("Queued {i}"),
+                profile: coproof_core::Profile::Manager,
+                language: coproof_core::Language::En,
+                password_hash: None,
+            },
+        )
+        .await
+        .unwrap();
+        added.push(user.id);
+    }
+    assert_eq!(fanout::pending(&store).await.unwrap(), 3, "one job each");
+    assert!(fanout::step(&store).await.unwrap(), "a chunk was written");
+    assert_eq!(
+        fanout::pending(&store).await.unwrap(),
+        0,
+        "one chunk wrote all three"
+    );
+    assert!(!fanout::step(&store).await.unwrap(), "nothing left");
+    for id in &added {
+        let owners: Vec<String> = sqlx::query_scalar(
+            "SELECT owner_account_id FROM contacts WHERE id = $1 AND kind = 'member' \
+             ORDER BY owner_account_id",
+        )
+        .bind(id)
+        .fetch_all(&mut *store.read().await.unwrap())
+        .await
+        .unwrap();
+        let mut expected = spokes.clone();
+        expected.sort();
+        assert_eq!(owners, expected, "on every spoke's page, once");
+    }
+    let summary = coproof_store::contacts::check::check(&store).await.unwrap();
+    assert!(summary.differences.is_empty(), "{:?}", summary.differences);
+    store.close().await;
 }

@@ -4,9 +4,14 @@
 //! A user joining an agency with 2,000 partners means 2,000 new rows, one on each
 //! partner's Contacts page. Up to [`Store::sync_fanout_limit`] active partners they are
 //! written in the transaction that adds the user; beyond it that transaction queues a
-//! job (`contact_fanout`) and a worker ([`step`]) writes the rows in chunks of
-//! [`CHUNK`] partner accounts, each chunk its own short transaction, so the request and
-//! everyone queued behind the writer do not wait for all of them.
+//! job (`contact_fanout`) and a worker ([`step`]) writes the rows in chunks of about
+//! [`CHUNK`] rows, each chunk its own short transaction, so the request and everyone
+//! queued behind the writer do not wait for all of them.
+//!
+//! Jobs of one account queued together (users added one after the other) are written
+//! together, up to [`USERS_PER_CHUNK`] users, over fewer partners per chunk: their rows
+//! on one partner's page sit side by side in its indexes, so the users share the pages a
+//! chunk changes, where one user alone changes about three pages per row.
 //!
 //! Nothing is lost or phantom: the job commits with the user; each chunk re-reads the
 //! partnerships inside its transaction (under the account's contacts lock on
@@ -19,8 +24,10 @@ use super::sync::{lock_account, INSERT_COLUMNS};
 use crate::users::User;
 use crate::{col, ids, now_micros, Store, StoreResult, Tx};
 
-/// Partner accounts per chunk transaction.
+/// Member rows per chunk transaction (partner accounts × users written together).
 pub const CHUNK: i64 = 250;
+/// Jobs of one account a chunk writes together at most.
+pub const USERS_PER_CHUNK: i64 = 25;
 
 /// Above every id: "no upper bound" of a range of partner accounts.
 const ID_CEILING: &str = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
@@ -42,7 +49,7 @@ pub(crate) async fn user_added(store: &Store, tx: &mut Tx, user: &User) -> Store
         .fetch_one(&mut **tx)
         .await?;
     if partners <= i64::from(store.sync_fanout_limit()) {
-        return insert_members(tx, &user.account_id, &user.id, "", ID_CEILING).await;
+        return insert_members(tx, &user.account_id, &[user.id.as_str()], "", ID_CEILING).await;
     }
     sqlx::query(
         "INSERT INTO contact_fanout (id, account_id, user_id, done_up_to, created_at) \
@@ -57,31 +64,43 @@ pub(crate) async fn user_added(store: &Store, tx: &mut Tx, user: &User) -> Store
     Ok(())
 }
 
-/// Writes the member rows of user `user_id` of `account_id` on the page of every active
+/// Writes the member rows of users `user_ids` of `account_id` on the page of every active
 /// partner account with an id in (`after`, `up_to`]. Rows already there stay as they are.
 async fn insert_members(
     tx: &mut Tx,
     account_id: &str,
-    user_id: &str,
+    user_ids: &[&str],
     after: &str,
     up_to: &str,
 ) -> StoreResult<()> {
-    sqlx::query(&format!(
+    let sql = format!(
         "INSERT INTO contacts ({INSERT_COLUMNS}) \
          SELECT p.owner_id, c.id, 'member', c.account_id, c.name, c.email, c.company, NULL, \
-           NULL, 'active', c.active, 0, c.name_key, c.search, $3, $3 \
+           NULL, 'active', c.active, 0, c.name_key, c.search, $2, $2 \
          FROM contacts c, ({ACTIVE_PARTNERS}) p \
-         WHERE c.owner_account_id = $1 AND c.id = $2 AND p.owner_id > $4 AND p.owner_id <= $5 \
-         ON CONFLICT (owner_account_id, id) DO NOTHING"
-    ))
-    .bind(account_id)
-    .bind(user_id)
-    .bind(now_micros())
-    .bind(after)
-    .bind(up_to)
-    .execute(&mut **tx)
-    .await?;
+         WHERE c.owner_account_id = $1 AND c.id IN ({users}) \
+           AND p.owner_id > $3 AND p.owner_id <= $4 \
+         ON CONFLICT (owner_account_id, id) DO NOTHING",
+        users = placeholders(5, user_ids.len())
+    );
+    let mut insert = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(now_micros())
+        .bind(after)
+        .bind(up_to);
+    for user in user_ids {
+        insert = insert.bind(*user);
+    }
+    insert.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// `$first, $first+1, …`: `count` placeholders.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 struct Job {
@@ -102,8 +121,8 @@ fn job(row: &sqlx::any::AnyRow) -> StoreResult<Job> {
     })
 }
 
-/// Writes the next chunk of the oldest job, in one transaction. `false` when no job is
-/// left.
+/// Writes the next chunk of the oldest job, with the account's jobs that got as far, in
+/// one transaction. `false` when no job is left.
 pub async fn step(store: &Store) -> StoreResult<bool> {
     let s = store.clone();
     store
@@ -117,7 +136,7 @@ pub async fn step(store: &Store) -> StoreResult<bool> {
 async fn step_now(store: &Store) -> StoreResult<bool> {
     let mut tx = store.begin().await?;
     // The account's contacts lock comes before any other lock of the transaction (see
-    // `sync`): find the job unlocked, lock the account, then read the job again.
+    // `sync`): find the job unlocked, lock the account, then read the jobs again.
     let account: Option<String> =
         sqlx::query_scalar("SELECT account_id FROM contact_fanout ORDER BY id LIMIT 1")
             .fetch_optional(&mut *tx)
@@ -126,58 +145,58 @@ async fn step_now(store: &Store) -> StoreResult<bool> {
         return Ok(false);
     };
     lock_account(store, &mut tx, &account).await?;
-    let row = sqlx::query(&format!(
-        "SELECT {JOB_COLUMNS} FROM contact_fanout WHERE account_id = $1 ORDER BY id LIMIT 1{}",
+    // The account's oldest job, and those of its jobs that got exactly as far.
+    let rows = sqlx::query(&format!(
+        "SELECT {JOB_COLUMNS} FROM contact_fanout WHERE account_id = $1 AND done_up_to = \
+           (SELECT done_up_to FROM contact_fanout WHERE account_id = $1 ORDER BY id LIMIT 1) \
+         ORDER BY id LIMIT $2{}",
         store.for_update()
     ))
     .bind(&account)
-    .fetch_optional(&mut *tx)
+    .bind(USERS_PER_CHUNK)
+    .fetch_all(&mut *tx)
     .await?;
-    let Some(row) = row else {
+    let jobs = rows.iter().map(job).collect::<StoreResult<Vec<_>>>()?;
+    let Some(first) = jobs.first() else {
         // Finished meanwhile by someone else.
         return Ok(true);
     };
-    let job = job(&row)?;
+    let done_up_to = first.done_up_to.clone();
+    let users: Vec<&str> = jobs.iter().map(|j| j.user_id.as_str()).collect();
+    let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+    let partners = (CHUNK / jobs.len() as i64).max(1);
     // The last partner of a full chunk (only it: every row fetched is a hop on SQLite);
     // none when what is left fits in one.
     let chunk_end: Option<String> = sqlx::query_scalar(&format!(
         "SELECT p.owner_id FROM ({ACTIVE_PARTNERS}) p WHERE p.owner_id > $2 \
          ORDER BY p.owner_id LIMIT 1 OFFSET $3"
     ))
-    .bind(&job.account_id)
-    .bind(&job.done_up_to)
-    .bind(CHUNK - 1)
+    .bind(&account)
+    .bind(&done_up_to)
+    .bind(partners - 1)
     .fetch_optional(&mut *tx)
     .await?;
-    match chunk_end.as_deref() {
-        Some(last) => {
-            insert_members(
-                &mut tx,
-                &job.account_id,
-                &job.user_id,
-                &job.done_up_to,
-                last,
-            )
-            .await?;
-            sqlx::query("UPDATE contact_fanout SET done_up_to = $1 WHERE id = $2")
-                .bind(last)
-                .bind(&job.id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        _ => {
-            // The last chunk: everything after where it got to, and the job is done.
-            insert_members(
-                &mut tx,
-                &job.account_id,
-                &job.user_id,
-                &job.done_up_to,
-                ID_CEILING,
-            )
-            .await?;
-            delete_job(&mut tx, &job.id).await?;
-        }
+    let up_to = chunk_end.as_deref().unwrap_or(ID_CEILING);
+    insert_members(&mut tx, &account, &users, &done_up_to, up_to).await?;
+    let sql = match chunk_end {
+        Some(_) => format!(
+            "UPDATE contact_fanout SET done_up_to = $1 WHERE id IN ({})",
+            placeholders(2, ids.len())
+        ),
+        // The last chunk: everything after where they got to, and the jobs are done.
+        None => format!(
+            "DELETE FROM contact_fanout WHERE id IN ({})",
+            placeholders(1, ids.len())
+        ),
+    };
+    let mut finish = sqlx::query(&sql);
+    if let Some(last) = &chunk_end {
+        finish = finish.bind(last);
     }
+    ids.iter()
+        .fold(finish, |query, id| query.bind(*id))
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -205,7 +224,7 @@ pub(crate) async fn finish_for(tx: &mut Tx, accounts: &[&str]) -> StoreResult<()
             insert_members(
                 tx,
                 &job.account_id,
-                &job.user_id,
+                &[job.user_id.as_str()],
                 &job.done_up_to,
                 ID_CEILING,
             )
