@@ -16,6 +16,7 @@ use crate::{col, Backend, Store, StoreError, StoreResult};
 use coproof_core::contact::{Kind, Partnership, Search};
 use search::Plan;
 use sqlx::any::AnyRow;
+use sqlx::Row;
 
 /// One contact as its account sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,18 +46,35 @@ impl Contact {
     }
 
     pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Contact> {
-        let kind: String = col(row, "kind")?;
-        let partnership: Option<String> = col(row, "partnership")?;
+        Contact::from_columns((
+            col(row, "id")?,
+            col(row, "kind")?,
+            col(row, "account_id")?,
+            col(row, "name")?,
+            col(row, "email")?,
+            col(row, "company")?,
+            col(row, "telephone")?,
+            col(row, "mobile")?,
+            col(row, "partnership")?,
+            col(row, "active")?,
+            col(row, "name_key")?,
+        ))
+    }
+
+    fn from_columns(c: Columns) -> StoreResult<Contact> {
+        let (id, kind, account_id, name, email, company, telephone, mobile) =
+            (c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7);
+        let (partnership, active, name_key) = (c.8, c.9, c.10);
         Ok(Contact {
-            id: col(row, "id")?,
+            id,
             kind: Kind::parse(&kind)
                 .ok_or_else(|| StoreError::Corrupt(format!("kind {kind:?}")))?,
-            account_id: col(row, "account_id")?,
-            name: col(row, "name")?,
-            email: col(row, "email")?,
-            company: col(row, "company")?,
-            telephone: col(row, "telephone")?,
-            mobile: col(row, "mobile")?,
+            account_id,
+            name,
+            email,
+            company,
+            telephone,
+            mobile,
             partnership: match partnership {
                 None => None,
                 Some(p) => Some(
@@ -64,11 +82,34 @@ impl Contact {
                         .ok_or_else(|| StoreError::Corrupt(format!("partnership {p:?}")))?,
                 ),
             },
-            active: col::<i64>(row, "active")? != 0,
-            name_key: col(row, "name_key")?,
+            active: active != 0,
+            name_key,
         })
     }
 }
+
+/// The values of [`CONTACT_COLUMNS`], in order.
+type Columns = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+);
+
+/// On SQLite a page is read as one row: a JSON array of the contacts' [`CONTACT_COLUMNS`]
+/// arrays, in page order. sqlx hands each row from the connection's thread to the task on
+/// its own (a wake-up and a conversion per row), which cost more than the query; the
+/// JSON is built and parsed in a fraction of that.
+const PAGE_AS_JSON: &str = "SELECT json_group_array(json_array(id, kind, account_id, name, \
+     email, company, telephone, mobile, partnership, active, name_key) \
+     ORDER BY name_key, email, id) FROM";
 
 pub(crate) const CONTACT_COLUMNS: &str = "c.id, c.kind, c.account_id, c.name, c.email, \
      c.company, c.telephone, c.mobile, c.partnership, c.active, c.name_key";
@@ -191,6 +232,10 @@ pub async fn list(
             }
         }
     };
+    let sql = match store.backend() {
+        Backend::Sqlite => format!("{PAGE_AS_JSON} ({sql})"),
+        Backend::Postgres => sql,
+    };
     let mut query = filter.bind(sqlx::query(&sql).bind(account_id));
     if let Some(a) = after {
         query = query.bind(&a.name_key).bind(&a.email).bind(&a.id);
@@ -202,8 +247,18 @@ pub async fn list(
             query = query.bind(inside);
         }
     }
-    let rows = query.fetch_all(&mut *conn).await?;
-    rows.iter().map(Contact::from_row).collect()
+    match store.backend() {
+        Backend::Sqlite => {
+            let page: String = query.fetch_one(&mut *conn).await?.try_get(0)?;
+            let columns: Vec<Columns> = serde_json::from_str(&page)
+                .map_err(|e| StoreError::Corrupt(format!("a page of contacts: {e}")))?;
+            columns.into_iter().map(Contact::from_columns).collect()
+        }
+        Backend::Postgres => {
+            let rows = query.fetch_all(&mut *conn).await?;
+            rows.iter().map(Contact::from_row).collect()
+        }
+    }
 }
 
 /// One company on the company view: the contacts of one partner (or own) account, or the
