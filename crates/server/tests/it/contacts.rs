@@ -39,6 +39,13 @@ async fn add_user(admin: &Client, email: &str, name: &str) -> String {
     body["id"].as_str().unwrap().to_string()
 }
 
+/// Adds a guest by hand (201 expected); its contact as returned.
+async fn add_guest(client: &Client, guest: Value) -> Value {
+    let (status, body) = client.post("/api/v1/contacts", guest).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
 async fn patch_user(admin: &Client, id: &str, change: Value) {
     let (status, body) = admin.patch(&format!("/api/v1/users/{id}"), change).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -325,13 +332,11 @@ async fn search_kind_and_company_view(backend: Backend) {
     let p = app.signup("Partner Inc", "pat@partner.example").await;
     add_user(&p, "minji@partner.example", "김민지").await;
     partner(&a, &p).await;
-    let (status, _) = a
-        .post(
-            "/api/v1/contacts",
-            json!({"email": "gus@guest.example", "name": "Gus GUEST", "company": "Acme 100%"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    add_guest(
+        &a,
+        json!({"email": "gus@guest.example", "name": "Gus GUEST", "company": "Acme 100%"}),
+    )
+    .await;
     assert_eq!(
         emails(&all_contacts(&a, "q=GUS").await),
         ["gus@guest.example"]
@@ -412,13 +417,11 @@ async fn search_finds_every_contact_holding_the_text_and_no_other(backend: Backe
     // Renamed after the partnership ended: A keeps the old name, and must find it by it.
     patch_user(&ended, &frozen, json!({"name": "Thawed"})).await;
     patch_user(&p, &renamed, json!({"name": "Newname Person"})).await;
-    let (status, _) = a
-        .post(
-            "/api/v1/contacts",
-            json!({"email": "gus@guest.example", "name": "Gus", "company": "민지 & Hugo Ltd"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    add_guest(
+        &a,
+        json!({"email": "gus@guest.example", "name": "Gus", "company": "민지 & Hugo Ltd"}),
+    )
+    .await;
 
     let everyone = all_contacts(&a, "").await;
     let text = |c: &Value| {
@@ -513,14 +516,12 @@ async fn guests_come_and_go_synced_contacts_stay(backend: Backend) {
     let app = TestApp::start(backend).await;
     let a = app.signup("Alpha", "ann@alpha.example").await;
     let p = app.signup("Partner Inc", "pat@partner.example").await;
-    let (status, g) = a
-        .post(
-            "/api/v1/contacts",
-            json!({"email": " Gus@Guest.Example ", "name": " Gus ", "company": "Acme",
-                   "telephone": "+82 2 123", "mobile": "010"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{g}");
+    let g = add_guest(
+        &a,
+        json!({"email": " Gus@Guest.Example ", "name": " Gus ", "company": "Acme",
+               "telephone": "+82 2 123", "mobile": "010"}),
+    )
+    .await;
     assert_eq!(
         (
             g["kind"].clone(),
@@ -596,13 +597,7 @@ async fn guests_come_and_go_synced_contacts_stay(backend: Backend) {
     );
     assert_eq!(emails(&all_contacts(&a, "").await), ["ann@alpha.example"]);
     // A deleted guest may be added again.
-    let (status, _) = a
-        .post(
-            "/api/v1/contacts",
-            json!({"email": "gus@guest.example", "name": "Gus"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    add_guest(&a, json!({"email": "gus@guest.example", "name": "Gus"})).await;
     assert_check_clean(&app).await;
 }
 
@@ -731,13 +726,11 @@ async fn csv_export_writes_the_filter_and_defuses_formulas(backend: Backend) {
         ("at@x.example", "@SUM(1)", "-1"),
         ("kim@x.example", "김민지", "한빛, \"주\""),
     ] {
-        let (status, body) = a
-            .post(
-                "/api/v1/contacts",
-                json!({"email": email, "name": name, "company": company}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
+        add_guest(
+            &a,
+            json!({"email": email, "name": name, "company": company}),
+        )
+        .await;
     }
     let response = reqwest::Client::new()
         .get(format!("{}/api/v1/contacts/export?kind=guest", app.base))
