@@ -125,6 +125,14 @@ fn bind_all(mut query: Query<'_>, params: Vec<Value>) -> Query<'_> {
     query
 }
 
+/// `$first, $first+1, …`: `count` placeholders, for an `IN (…)` list.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `$1` → `$(1 + offset)`, for every placeholder of `sql` (our SQL has no `$` elsewhere).
 pub(crate) fn renumber(sql: &str, offset: usize) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
@@ -153,6 +161,12 @@ pub(crate) fn renumber(sql: &str, offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_number_an_in_list_from_the_first() {
+        assert_eq!(placeholders(2, 3), "$2, $3, $4");
+        assert_eq!(placeholders(5, 1), "$5");
+    }
 
     #[test]
     fn placeholders_follow_on_from_the_statements_before() {

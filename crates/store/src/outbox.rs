@@ -2,7 +2,7 @@
 //! delivered by a worker that claims a few messages at a time (safely across processes)
 //! and marks them sent only after the mail server took them.
 
-use crate::batch::Statement;
+use crate::batch::{placeholders, Statement};
 use crate::{col, ids, now_micros, Store, StoreError, StoreResult, Tx};
 use coproof_core::Language;
 
@@ -163,10 +163,9 @@ async fn mark_sent_now(store: &Store, ids: &[String]) -> StoreResult<()> {
     let now = now_micros();
     let mut tx = store.begin_grouped().await?;
     for chunk in ids.chunks(100) {
-        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
         let sql = format!(
             "UPDATE outbox SET sent_at = $1, last_error = NULL WHERE id IN ({})",
-            placeholders.join(", ")
+            placeholders(2, chunk.len())
         );
         let mut query = sqlx::query(&sql).bind(now);
         for id in chunk {

@@ -21,6 +21,7 @@
 //! job before it checks ([`finish_all`]).
 
 use super::sync::{lock_account, INSERT_COLUMNS};
+use crate::batch::placeholders;
 use crate::users::User;
 use crate::{col, ids, now_micros, Store, StoreResult, Tx};
 
@@ -93,14 +94,6 @@ async fn insert_members(
     }
     insert.execute(&mut **tx).await?;
     Ok(())
-}
-
-/// `$first, $first+1, …`: `count` placeholders.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 struct Job {
