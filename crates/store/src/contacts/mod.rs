@@ -61,10 +61,20 @@ impl Contact {
         ))
     }
 
-    fn from_columns(c: Columns) -> StoreResult<Contact> {
-        let (id, kind, account_id, name, email, company, telephone, mobile) =
-            (c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7);
-        let (partnership, active, name_key) = (c.8, c.9, c.10);
+    fn from_columns(columns: Columns) -> StoreResult<Contact> {
+        let (
+            id,
+            kind,
+            account_id,
+            name,
+            email,
+            company,
+            telephone,
+            mobile,
+            partnership,
+            active,
+            name_key,
+        ) = columns;
         Ok(Contact {
             id,
             kind: Kind::parse(&kind)
