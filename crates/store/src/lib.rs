@@ -15,6 +15,7 @@ pub mod accounts;
 mod affinity;
 pub mod audit;
 pub mod batch;
+mod checkpoints;
 pub mod contacts;
 pub mod error;
 pub mod identities;
@@ -69,6 +70,8 @@ pub struct Store {
     backend: Backend,
     sync_fanout_limit: u32,
     fanout_wake: Arc<Notify>,
+    /// Lets the WAL checkpointer have the fan-out worker stand aside (SQLite).
+    fanout_pause: checkpoints::FanoutPause,
     /// Identities resolved from tokens (SQLite only; see `identities.rs`).
     identities: Option<Arc<identities::Identities>>,
 }
@@ -124,12 +127,13 @@ impl Store {
             let write = writer::on_writer_thread(async move {
                 let mut conn = AnyConnection::connect(&write_url).await?;
                 sqlite_pragmas(&mut conn).await?;
-                // Checkpoints run beside the writer (`checkpoints`); this is only the
+                // Checkpoints run beside the writer (`checkpoints.rs`); this is only the
                 // backstop should they stop.
                 conn.execute(
                     format!(
-                        "PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}; \
-                         PRAGMA cache_size = -{WRITER_CACHE_KIB};"
+                        "PRAGMA wal_autocheckpoint = {}; \
+                         PRAGMA cache_size = -{WRITER_CACHE_KIB};",
+                        checkpoints::BACKSTOP_PAGES
                     )
                     .as_str(),
                 )
@@ -149,13 +153,20 @@ impl Store {
             let read = Arc::new(Readers::shelves(options.max_connections.max(1), open));
             // Fail here, not on the first request, if the database cannot be read.
             drop(read.get().await?);
-            tokio::spawn(checkpoints(read.clone()));
+            let writer = tx::Writer::new(write);
+            let fanout_pause = checkpoints::FanoutPause::default();
+            tokio::spawn(checkpoints::run(
+                read.clone(),
+                writer.clone(),
+                fanout_pause.clone(),
+            ));
             Ok(Store {
                 read,
-                write: Writes::Grouped(tx::Writer::new(write)),
+                write: Writes::Grouped(writer),
                 backend: Backend::Sqlite,
                 sync_fanout_limit: options.sync_fanout_limit,
                 fanout_wake: Arc::default(),
+                fanout_pause,
                 identities: Some(Arc::default()),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -170,6 +181,7 @@ impl Store {
                 backend: Backend::Postgres,
                 sync_fanout_limit: options.sync_fanout_limit,
                 fanout_wake: Arc::default(),
+                fanout_pause: Default::default(),
                 identities: None,
             })
         } else {
@@ -284,12 +296,6 @@ impl Store {
     }
 }
 
-/// How often the WAL is copied back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-/// WAL pages after which the writer checkpoints by itself (about 400 MB): reached only if
-/// the checkpoint task stopped.
-const WAL_BACKSTOP_PAGES: u32 = 100_000;
-
 /// How much of the database file a connection reads through a memory map instead of a
 /// `read` call per page (SQLite's own cap, `SQLITE_MAX_MMAP_SIZE`, is raised to match in
 /// `.cargo/config.toml`). Pages then come straight from the operating system's cache, shared
@@ -314,31 +320,6 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Erro
     )
     .await?;
     Ok(())
-}
-
-/// Copies the WAL back into the database file from a reader connection, beside the
-/// writer. SQLite would otherwise do it inside whichever write transaction crossed the
-/// threshold, holding the one writer (and everyone queued behind it) for the copy and
-/// its fsyncs. A passive checkpoint waits for no reader and no writer. Ends when the
-/// readers are closed.
-async fn checkpoints(read: Arc<Readers>) {
-    loop {
-        tokio::time::sleep(CHECKPOINT_EVERY).await;
-        let mut conn = match read.get_for_housekeeping().await {
-            Ok(conn) => conn,
-            Err(StoreError::Database(sqlx::Error::PoolClosed)) => return,
-            Err(e) => {
-                tracing::warn!("WAL checkpoint: {e}");
-                continue;
-            }
-        };
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_optional(&mut *conn)
-            .await
-        {
-            tracing::warn!("WAL checkpoint: {e}");
-        }
-    }
 }
 
 /// Normalizes a SQLite URL so the file (and its folder) is created when missing.
