@@ -42,6 +42,31 @@ impl Api {
         ))
     }
 
+    /// GETs a page of contacts and counts them, reading nothing else of the answer: the
+    /// check of a load run, kept light because the client shares the machine's two cores
+    /// with the server it measures.
+    pub async fn count_contacts(&self, path: &str) -> anyhow::Result<usize> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            contacts: Vec<serde::de::IgnoredAny>,
+        }
+        let mut req = self.http.get(format!("{}{}", self.base, path));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        let response = req.send().await.context("request")?;
+        let status = response.status();
+        let bytes = response.bytes().await.context("response body")?;
+        if status != StatusCode::OK {
+            bail!(
+                "GET {path}: expected 200, got {status} {}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        let page: Page = serde_json::from_slice(&bytes).context("a page of contacts")?;
+        Ok(page.contacts.len())
+    }
+
     /// Calls and insists on `expected`; the answer's body.
     pub async fn expect(
         &self,
