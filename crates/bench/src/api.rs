@@ -42,14 +42,11 @@ impl Api {
         ))
     }
 
-    /// GETs a page of contacts and counts them, reading nothing else of the answer: the
-    /// check of a load run, kept light because the client shares the machine's two cores
-    /// with the server it measures.
-    pub async fn count_contacts(&self, path: &str) -> anyhow::Result<usize> {
-        #[derive(serde::Deserialize)]
-        struct Page {
-            contacts: Vec<serde::de::IgnoredAny>,
-        }
+    /// GETs a page of contacts: whether it holds any. The check of a load run, kept to the
+    /// start of the answer because the client shares the machine's two cores with the
+    /// server it measures (parsing each 15 KB page, even into nothing, took a quarter of
+    /// the client's time). The tests check what the pages hold.
+    pub async fn page_has_contacts(&self, path: &str) -> anyhow::Result<bool> {
         let mut req = self.http.get(format!("{}{}", self.base, path));
         if let Some(token) = &self.token {
             req = req.bearer_auth(token);
@@ -57,14 +54,13 @@ impl Api {
         let response = req.send().await.context("request")?;
         let status = response.status();
         let bytes = response.bytes().await.context("response body")?;
-        if status != StatusCode::OK {
+        if status != StatusCode::OK || !bytes.starts_with(br#"{"contacts":["#) {
             bail!(
-                "GET {path}: expected 200, got {status} {}",
+                "GET {path}: expected 200 and a page of contacts, got {status} {}",
                 String::from_utf8_lossy(&bytes)
             );
         }
-        let page: Page = serde_json::from_slice(&bytes).context("a page of contacts")?;
-        Ok(page.contacts.len())
+        Ok(bytes.starts_with(br#"{"contacts":[{"#))
     }
 
     /// Calls and insists on `expected`; the answer's body.
