@@ -14,7 +14,7 @@
 //! worker stand aside between two chunks ([`FanoutPause`]), copies what is left (again
 //! while requests wrote meanwhile), holds the writer for a last copy (measured: 0.02–0.2
 //! ms), and lets go; the next write transaction starts the WAL over. The fan-out stands
-//! aside 230–300 ms each time, about every two seconds while it runs flat out: copying
+//! aside 230–300 ms each time, about every four seconds while it runs flat out: copying
 //! is as slow as the fan-out's writing (both share the two cores), so more copies before
 //! the pause did not shorten it (tried).
 
@@ -26,13 +26,15 @@ use tokio::sync::{RwLock, RwLockReadGuard};
 
 /// How often the WAL is copied back into the database file.
 const EVERY: Duration = Duration::from_millis(250);
-/// WAL pages (of 4 KiB) after which the checkpointer starts the WAL over (256 MiB).
-const RESTART_PAGES: i64 = 65_536;
+/// WAL pages (of 4 KiB) after which the checkpointer starts the WAL over (512 MiB): each
+/// start-over pauses the fan-out 230–300 ms, so not too often (each pause is that much
+/// later on every partner's page for the users being written).
+const RESTART_PAGES: i64 = 131_072;
 /// Copies with the fan-out worker paused at most, before the writer is held for the last.
 const PAUSED_COPIES: usize = 3;
-/// WAL pages after which the writer checkpoints by itself (about 800 MB): reached only if
+/// WAL pages after which the writer checkpoints by itself (about 1.2 GB): reached only if
 /// the checkpoint task stopped.
-pub(crate) const BACKSTOP_PAGES: u32 = 200_000;
+pub(crate) const BACKSTOP_PAGES: u32 = 300_000;
 
 /// Lets the checkpointer have the contacts fan-out worker stand aside between two chunks.
 #[derive(Clone, Default)]
