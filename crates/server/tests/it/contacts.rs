@@ -967,7 +967,6 @@ on_both_backends!(
     a_partnership_ending_first_writes_the_member_rows_still_owed,
     member_rows_queued_when_the_server_stopped_are_written_at_start,
     users_queued_together_are_written_together,
-    a_user_queued_behind_one_under_way_catches_up_with_it,
 );
 
 /// Past `--contacts-sync-limit` partners a new user's member rows are written right
@@ -1175,96 +1174,6 @@ async fn users_queued_together_are_written_together(backend: Backend) {
         let mut expected = spokes.clone();
         expected.sort();
         assert_eq!(owners, expected, "on every spoke's page, once");
-    }
-    let summary = coproof_store::contacts::check::check(&store).await.unwrap();
-    assert!(summary.differences.is_empty(), "{:?}", summary.differences);
-    store.close().await;
-}
-
-/// Store-level, with no worker running: a job queued while another of the account is under
-/// way goes first, up to where that one got, and from there on they go together.
-async fn a_user_queued_behind_one_under_way_catches_up_with_it(backend: Backend) {
-    use coproof_store::{contacts::fanout, users, Store, StoreOptions};
-    let mut app = TestApp::start(backend).await;
-    let hub = app.signup("Hub", "admin@hub.example").await;
-    let mut spokes = Vec::new();
-    for i in 0..3 {
-        let spoke = app
-            .signup(&format!("Spoke {i}"), &format!("admin@spoke{i}.example"))
-            .await;
-        partner(&hub, &spoke).await;
-        spokes.push(spoke.account_id());
-    }
-    spokes.sort();
-    app.stop().await;
-    let mut options = StoreOptions::new(app.config.database_url());
-    options.sync_fanout_limit = 0;
-    let store = Store::open(&options).await.unwrap();
-    let admin = users::get_in_account(&store, &hub.account_id(), &hub.user_id())
-        .await
-        .unwrap();
-    let add = |i: usize| {
-        let (store, admin) = (store.clone(), admin.clone());
-        async move {
-            users::create(
-                &store,
-                &admin,
-                &users::NewUser {
-                    email: coproof_core::EmailAddress::parse(&format!("q{i}@hub.example")).unwrap(),
-                    name: format!("Queued {i}"),
-                    profile: coproof_core::Profile::Manager,
-                    language: coproof_core::Language::En,
-                    password_hash: None,
-                },
-            )
-            .await
-            .unwrap()
-            .id
-        }
-    };
-    let owners = |id: String| {
-        let store = store.clone();
-        async move {
-            sqlx::query_scalar::<_, String>(
-                "SELECT owner_account_id FROM contacts WHERE id = $1 AND kind = 'member' \
-                 ORDER BY owner_account_id",
-            )
-            .bind(id)
-            .fetch_all(&mut *store.read().await.unwrap())
-            .await
-            .unwrap()
-        }
-    };
-    // The first user's job got as far as the first spoke (as a chunk would have left it).
-    let first = add(0).await;
-    let mut tx = store.begin().await.unwrap();
-    sqlx::query("UPDATE contact_fanout SET done_up_to = $1")
-        .bind(&spokes[0])
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO contacts (owner_account_id, id, kind, account_id, name, email, company, \
-           partnership, active, hidden, name_key, search, created_at, updated_at) \
-         SELECT $1, id, 'member', account_id, name, email, company, 'active', active, 0, \
-           name_key, search, created_at, updated_at \
-         FROM contacts WHERE owner_account_id = account_id AND id = $2",
-    )
-    .bind(&spokes[0])
-    .bind(&first)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let second = add(1).await;
-    assert!(fanout::step(&store).await.unwrap());
-    assert_eq!(owners(second.clone()).await, spokes[..1], "caught up first");
-    assert_eq!(owners(first.clone()).await, spokes[..1], "waited for it");
-    assert_eq!(fanout::pending(&store).await.unwrap(), 2);
-    assert!(fanout::step(&store).await.unwrap());
-    assert_eq!(fanout::pending(&store).await.unwrap(), 0, "then together");
-    for id in [first, second] {
-        assert_eq!(owners(id).await, spokes, "on every spoke's page, once");
     }
     let summary = coproof_store::contacts::check::check(&store).await.unwrap();
     assert!(summary.differences.is_empty(), "{:?}", summary.differences);

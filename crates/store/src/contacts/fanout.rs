@@ -11,9 +11,7 @@
 //! Jobs of one account queued together (users added one after the other) are written
 //! together, up to [`USERS_PER_CHUNK`] users, over fewer partners per chunk: their rows
 //! on one partner's page sit side by side in its indexes, so the users share the pages a
-//! chunk changes, where one user alone changes about three pages per row. Jobs queued
-//! while others are under way go first, up to where those got, and from there on with
-//! them.
+//! chunk changes, where one user alone changes about three pages per row.
 //!
 //! Nothing is lost or phantom: the job commits with the user; each chunk re-reads the
 //! partnerships inside its transaction (under the account's contacts lock on
@@ -120,8 +118,8 @@ fn job(row: &sqlx::any::AnyRow) -> StoreResult<Job> {
     })
 }
 
-/// Writes the next chunk of the jobs of the account of the oldest job that got least far,
-/// in one transaction. `false` when no job is left.
+/// Writes the next chunk of the oldest job, with the account's jobs that got as far, in
+/// one transaction. `false` when no job is left.
 pub async fn step(store: &Store) -> StoreResult<bool> {
     // Not while the WAL checkpointer has the worker stand aside (`checkpoints.rs`).
     let _go = store.fanout_pause.chunk().await;
@@ -146,10 +144,10 @@ async fn step_now(store: &Store) -> StoreResult<bool> {
         return Ok(false);
     };
     lock_account(store, &mut tx, &account).await?;
-    // The account's jobs that got least far (the oldest of them first).
+    // The account's oldest job, and those of its jobs that got exactly as far.
     let rows = sqlx::query(&format!(
         "SELECT {JOB_COLUMNS} FROM contact_fanout WHERE account_id = $1 AND done_up_to = \
-           (SELECT MIN(done_up_to) FROM contact_fanout WHERE account_id = $1) \
+           (SELECT done_up_to FROM contact_fanout WHERE account_id = $1 ORDER BY id LIMIT 1) \
          ORDER BY id LIMIT $2{}",
         store.for_update()
     ))
@@ -177,19 +175,6 @@ async fn step_now(store: &Store) -> StoreResult<bool> {
     .bind(partners - 1)
     .fetch_optional(&mut *tx)
     .await?;
-    // Jobs further on wait there: the chunk stops where they got, and from then on they
-    // go together.
-    let ahead: Option<String> = sqlx::query_scalar(
-        "SELECT MIN(done_up_to) FROM contact_fanout WHERE account_id = $1 AND done_up_to > $2",
-    )
-    .bind(&account)
-    .bind(&done_up_to)
-    .fetch_one(&mut *tx)
-    .await?;
-    let chunk_end = match ahead {
-        Some(ahead) if chunk_end.as_ref().is_none_or(|end| ahead < *end) => Some(ahead),
-        _ => chunk_end,
-    };
     let up_to = chunk_end.as_deref().unwrap_or(ID_CEILING);
     insert_members(&mut tx, &account, &users, &done_up_to, up_to).await?;
     let sql = match chunk_end {
