@@ -967,6 +967,7 @@ on_both_backends!(
     a_partnership_ending_first_writes_the_member_rows_still_owed,
     member_rows_queued_when_the_server_stopped_are_written_at_start,
     users_queued_together_are_written_together,
+    a_chunk_covers_at_most_its_share_of_partners,
 );
 
 /// Past `--contacts-sync-limit` partners a new user's member rows are written right
@@ -1177,5 +1178,83 @@ async fn users_queued_together_are_written_together(backend: Backend) {
     }
     let summary = coproof_store::contacts::check::check(&store).await.unwrap();
     assert!(summary.differences.is_empty(), "{:?}", summary.differences);
+    store.close().await;
+}
+
+/// Store-level, with no worker running: one user's member rows on 100 partners are written
+/// 80 partners to a chunk at most (each partner is another page of every index), then the
+/// rest.
+async fn a_chunk_covers_at_most_its_share_of_partners(backend: Backend) {
+    use coproof_store::{contacts::fanout, ids, users, Store, StoreOptions};
+    let mut app = TestApp::start(backend).await;
+    let hub = app.signup("Hub", "admin@hub.example").await;
+    app.stop().await;
+    let mut options = StoreOptions::new(app.config.database_url());
+    options.sync_fanout_limit = 0;
+    let store = Store::open(&options).await.unwrap();
+    // 100 partner accounts, written straight into the tables (no users of their own).
+    let mut tx = store.begin().await.unwrap();
+    for i in 0..100 {
+        let id = ids::new_id();
+        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, 0)")
+            .bind(&id)
+            .bind(format!("Partner {i}"))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO relationships (id, sender_account_id, sender_user_id, email, \
+               recipient_account_id, sender_view, recipient_view, accepted_once, created_at, \
+               updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'accepted', 'accepted', 1, 0, 0)",
+        )
+        .bind(ids::new_id())
+        .bind(hub.account_id())
+        .bind(hub.user_id())
+        .bind(format!("admin@partner{i}.example"))
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let admin = users::get_in_account(&store, &hub.account_id(), &hub.user_id())
+        .await
+        .unwrap();
+    let user = users::create(
+        &store,
+        &admin,
+        &users::NewUser {
+            email: coproof_core::EmailAddress::parse("new@hub.example").unwrap(),
+            name: "New".into(),
+            profile: coproof_core::Profile::Manager,
+            language: coproof_core::Language::En,
+            password_hash: None,
+        },
+    )
+    .await
+    .unwrap();
+    let rows = || {
+        let (store, id) = (store.clone(), user.id.clone());
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM contacts WHERE id = $1 AND kind = 'member'",
+            )
+            .bind(id)
+            .fetch_one(&mut *store.read().await.unwrap())
+            .await
+            .unwrap()
+        }
+    };
+    assert!(fanout::step(&store).await.unwrap());
+    assert_eq!(rows().await, fanout::PARTNERS_PER_CHUNK, "one chunk");
+    assert_eq!(
+        fanout::pending(&store).await.unwrap(),
+        1,
+        "the rest still owed"
+    );
+    fanout::finish_all(&store).await.unwrap();
+    assert_eq!(rows().await, 100, "on every partner's page, once");
+    assert_eq!(fanout::pending(&store).await.unwrap(), 0);
     store.close().await;
 }
