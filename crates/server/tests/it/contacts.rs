@@ -1013,7 +1013,7 @@ async fn a_user_of_an_account_with_many_partners_reaches_every_partner_soon(back
 /// stays on that partner's page, marked ended, like everyone synced before the end.
 async fn a_partnership_ending_first_writes_the_member_rows_still_owed(backend: Backend) {
     use coproof_core::partner::Action;
-    use coproof_store::{contacts::fanout, partners, users, Store, StoreOptions};
+    use coproof_store::{contacts::fanout, partners, users};
     let mut app = TestApp::start(backend).await;
     let hub = app.signup("Hub", "admin@hub.example").await;
     let one = app.signup("One", "admin@one.example").await;
@@ -1021,30 +1021,16 @@ async fn a_partnership_ending_first_writes_the_member_rows_still_owed(backend: B
     let rel_one = partner(&hub, &one).await;
     partner(&hub, &two).await;
     app.stop().await;
-    let mut options = StoreOptions::new(app.config.database_url());
-    options.sync_fanout_limit = 0;
-    let store = Store::open(&options).await.unwrap();
-    let admin = users::get_in_account(&store, &hub.account_id(), &hub.user_id())
-        .await
-        .unwrap();
-    let new = users::create(
-        &store,
-        &admin,
-        &users::NewUser {
-            email: coproof_core::EmailAddress::parse("late@hub.example").unwrap(),
-            name: "Late".into(),
-            profile: coproof_core::Profile::Manager,
-            language: coproof_core::Language::En,
-            password_hash: None,
-        },
-    )
-    .await
-    .unwrap();
+    let store = store_queuing_member_rows(&app).await;
+    let new = add_manager(&store, &hub, "late@hub.example", "Late").await;
     assert_eq!(
         fanout::pending(&store).await.unwrap(),
         1,
         "queued, not written"
     );
+    let admin = users::get_in_account(&store, &hub.account_id(), &hub.user_id())
+        .await
+        .unwrap();
     partners::act(&store, &admin, &rel_one, Action::Delete)
         .await
         .unwrap();
@@ -1074,31 +1060,14 @@ async fn a_partnership_ending_first_writes_the_member_rows_still_owed(backend: B
 
 /// Jobs survive a stop: the worker of the next start writes them.
 async fn member_rows_queued_when_the_server_stopped_are_written_at_start(backend: Backend) {
-    use coproof_store::{contacts::fanout, users, Store, StoreOptions};
+    use coproof_store::contacts::fanout;
     let mut app = TestApp::start(backend).await;
     let hub = app.signup("Hub", "admin@hub.example").await;
     let spoke = app.signup("Spoke", "admin@spoke.example").await;
     partner(&hub, &spoke).await;
     app.stop().await;
-    let mut options = StoreOptions::new(app.config.database_url());
-    options.sync_fanout_limit = 0;
-    let store = Store::open(&options).await.unwrap();
-    let admin = users::get_in_account(&store, &hub.account_id(), &hub.user_id())
-        .await
-        .unwrap();
-    users::create(
-        &store,
-        &admin,
-        &users::NewUser {
-            email: coproof_core::EmailAddress::parse("queued@hub.example").unwrap(),
-            name: "Queued".into(),
-            profile: coproof_core::Profile::Manager,
-            language: coproof_core::Language::En,
-            password_hash: None,
-        },
-    )
-    .await
-    .unwrap();
+    let store = store_queuing_member_rows(&app).await;
+    add_manager(&store, &hub, "queued@hub.example", "Queued").await;
     assert_eq!(fanout::pending(&store).await.unwrap(), 1);
     store.close().await;
     app.restart().await;
@@ -1120,7 +1089,7 @@ async fn member_rows_queued_when_the_server_stopped_are_written_at_start(backend
 /// past the limit are queued one job each, and one chunk writes them all (they share the
 /// pages the chunk changes); nothing is written twice or left out.
 async fn users_queued_together_are_written_together(backend: Backend) {
-    use coproof_store::{contacts::fanout, users, Store, StoreOptions};
+    use coproof_store::contacts::fanout;
     let mut app = TestApp::start(backend).await;
     let hub = app.signup("Hub", "admin@hub.example").await;
     let mut spokes = Vec::new();
@@ -1132,27 +1101,16 @@ async fn users_queued_together_are_written_together(backend: Backend) {
         spokes.push(spoke.account_id());
     }
     app.stop().await;
-    let mut options = StoreOptions::new(app.config.database_url());
-    options.sync_fanout_limit = 0;
-    let store = Store::open(&options).await.unwrap();
-    let admin = users::get_in_account(&store, &hub.account_id(), &hub.user_id())
-        .await
-        .unwrap();
+    let store = store_queuing_member_rows(&app).await;
     let mut added = Vec::new();
     for i in 0..3 {
-        let user = users::create(
+        let user = add_manager(
             &store,
-            &admin,
-            &users::NewUser {
-                email: coproof_core::EmailAddress::parse(&format!("q{i}@hub.example")).unwrap(),
-                name: format!("Queued {i}"),
-                profile: coproof_core::Profile::Manager,
-                language: coproof_core::Language::En,
-                password_hash: None,
-            },
+            &hub,
+            &format!("q{i}@hub.example"),
+            &format!("Queued {i}"),
         )
-        .await
-        .unwrap();
+        .await;
         added.push(user.id);
     }
     assert_eq!(fanout::pending(&store).await.unwrap(), 3, "one job each");
@@ -1185,13 +1143,11 @@ async fn users_queued_together_are_written_together(backend: Backend) {
 /// 80 partners to a chunk at most (each partner is another page of every index), then the
 /// rest.
 async fn a_chunk_covers_at_most_its_share_of_partners(backend: Backend) {
-    use coproof_store::{contacts::fanout, ids, users, Store, StoreOptions};
+    use coproof_store::{contacts::fanout, ids};
     let mut app = TestApp::start(backend).await;
     let hub = app.signup("Hub", "admin@hub.example").await;
     app.stop().await;
-    let mut options = StoreOptions::new(app.config.database_url());
-    options.sync_fanout_limit = 0;
-    let store = Store::open(&options).await.unwrap();
+    let store = store_queuing_member_rows(&app).await;
     // 100 partner accounts, written straight into the tables (no users of their own).
     let mut tx = store.begin().await.unwrap();
     for i in 0..100 {
@@ -1218,22 +1174,7 @@ async fn a_chunk_covers_at_most_its_share_of_partners(backend: Backend) {
         .unwrap();
     }
     tx.commit().await.unwrap();
-    let admin = users::get_in_account(&store, &hub.account_id(), &hub.user_id())
-        .await
-        .unwrap();
-    let user = users::create(
-        &store,
-        &admin,
-        &users::NewUser {
-            email: coproof_core::EmailAddress::parse("new@hub.example").unwrap(),
-            name: "New".into(),
-            profile: coproof_core::Profile::Manager,
-            language: coproof_core::Language::En,
-            password_hash: None,
-        },
-    )
-    .await
-    .unwrap();
+    let user = add_manager(&store, &hub, "new@hub.example", "New").await;
     let rows = || {
         let (store, id) = (store.clone(), user.id.clone());
         async move {
@@ -1257,4 +1198,38 @@ async fn a_chunk_covers_at_most_its_share_of_partners(backend: Backend) {
     assert_eq!(rows().await, 100, "on every partner's page, once");
     assert_eq!(fanout::pending(&store).await.unwrap(), 0);
     store.close().await;
+}
+
+/// The stopped `app`'s database, opened at the store level with every new user's member
+/// rows queued for the fan-out worker (which does not run here).
+async fn store_queuing_member_rows(app: &TestApp) -> coproof_store::Store {
+    let mut options = coproof_store::StoreOptions::new(app.config.database_url());
+    options.sync_fanout_limit = 0;
+    coproof_store::Store::open(&options).await.unwrap()
+}
+
+/// A manager added to `hub`'s account by its admin at the store level (invited, no password).
+async fn add_manager(
+    store: &coproof_store::Store,
+    hub: &Client,
+    email: &str,
+    name: &str,
+) -> coproof_store::users::User {
+    use coproof_store::users;
+    let admin = users::get_in_account(store, &hub.account_id(), &hub.user_id())
+        .await
+        .unwrap();
+    users::create(
+        store,
+        &admin,
+        &users::NewUser {
+            email: coproof_core::EmailAddress::parse(email).unwrap(),
+            name: name.to_string(),
+            profile: coproof_core::Profile::Manager,
+            language: coproof_core::Language::En,
+            password_hash: None,
+        },
+    )
+    .await
+    .unwrap()
 }
