@@ -145,13 +145,16 @@ pub async fn partnership_started(tx: &mut Tx, a: &str, b: &str) -> StoreResult<(
 }
 
 /// The partnership between `a` and `b` ends: the members synced so far stay on both
-/// pages, marked ended, and nothing more follows.
+/// pages, marked ended, and nothing more follows. The rows are found by primary key from
+/// the partner's users (a user never leaves its account), with no index of their own.
 pub async fn partnership_ended(tx: &mut Tx, a: &str, b: &str) -> StoreResult<()> {
     let now = now_micros();
     for (owner, partner) in [(a, b), (b, a)] {
         sqlx::query(
             "UPDATE contacts SET partnership = 'ended', updated_at = $3 \
-             WHERE owner_account_id = $1 AND account_id = $2 AND kind = 'member'",
+             WHERE (owner_account_id, id) IN \
+               (SELECT CAST($1 AS TEXT), id FROM users WHERE account_id = $2) \
+             AND kind = 'member'",
         )
         .bind(owner)
         .bind(partner)
