@@ -16,7 +16,7 @@
 //! and the scan finds a page soon.
 //!
 //! Triggers on `contacts` keep the index in the transaction of every change, whatever
-//! wrote it. A text no contact has any more stays behind (a rename): harmless, a candidate
+//! wrote it (a member row's text is its user's, there already). A text no contact has any more stays behind (a rename): harmless, a candidate
 //! is kept only when its text is still the contact's. Every candidate is checked again
 //! with the same substring test as the scan, so both plans find exactly the same contacts.
 
@@ -30,11 +30,8 @@ pub const MOST_CANDIDATES: i64 = 300;
 /// Most distinct trigrams a two-character text may start before it counts as common.
 const MOST_TERMS: i64 = 64;
 
-/// The index's tables and triggers (SQLite only; created if missing). The triggers use
-/// `INSERT … WHERE NOT EXISTS`, not `INSERT OR IGNORE`: in a trigger the statement that
-/// fired it decides what a conflict does, and an upsert on `contacts` would fail on a text
-/// the index already holds.
-const SCHEMA: &str = "
+/// The index's tables (SQLite only; created if missing).
+const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS contact_search_texts (
     n       INTEGER PRIMARY KEY,
     id      TEXT NOT NULL,
@@ -46,11 +43,22 @@ CREATE VIRTUAL TABLE IF NOT EXISTS contact_search_tails USING fts5 (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS contact_search_terms
     USING fts5vocab (contact_search_tails, 'row');
+";
+
+/// The triggers that keep the index, put right on every start. They use `INSERT … WHERE
+/// NOT EXISTS`, not `INSERT OR IGNORE`: in a trigger the statement that fired it decides
+/// what a conflict does, and an upsert on `contacts` would fail on a text the index already
+/// holds. A member row is inserted as a copy of its user's row on the user's own account,
+/// whose text the index already holds: no trigger for it (a fan-out writes thousands). Its
+/// text changes only through `contact_search_changed`.
+const TRIGGERS: &str = "
+DROP TRIGGER IF EXISTS contact_search_added;
 CREATE TRIGGER IF NOT EXISTS contact_search_text_added
 AFTER INSERT ON contact_search_texts BEGIN
     INSERT INTO contact_search_tails (rowid, tail) VALUES (new.n, substr(new.search, 2) || '|');
 END;
-CREATE TRIGGER IF NOT EXISTS contact_search_added AFTER INSERT ON contacts BEGIN
+CREATE TRIGGER IF NOT EXISTS contact_search_added_unless_member AFTER INSERT ON contacts
+WHEN new.kind <> 'member' BEGIN
     INSERT INTO contact_search_texts (id, search) SELECT new.id, new.search
     WHERE NOT EXISTS (SELECT 1 FROM contact_search_texts WHERE id = new.id AND search = new.search);
 END;
@@ -60,25 +68,27 @@ CREATE TRIGGER IF NOT EXISTS contact_search_changed AFTER UPDATE OF search ON co
 END;
 ";
 
-/// Creates the index if it is missing, filled from the contacts there are (SQLite).
+/// Creates the index if it is missing, filled from the contacts there are, and puts its
+/// triggers right (SQLite).
 pub(crate) async fn ensure(conn: &mut AnyConnection) -> StoreResult<()> {
     let exists: Option<(String,)> = sqlx::query_as(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'contact_search_texts'",
     )
     .fetch_optional(&mut *conn)
     .await?;
-    if exists.is_some() {
-        return Ok(());
-    }
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    tx.execute(SCHEMA).await?;
-    tx.execute(
-        "INSERT OR IGNORE INTO contact_search_texts (id, search) SELECT id, search FROM contacts",
-    )
-    .await?;
-    // One segment from the start rather than the large ones a fill leaves (see `merge_step`).
-    tx.execute("INSERT INTO contact_search_tails (contact_search_tails) VALUES ('optimize')")
+    if exists.is_none() {
+        tx.execute(TABLES).await?;
+        tx.execute(
+            "INSERT OR IGNORE INTO contact_search_texts (id, search) SELECT id, search FROM contacts",
+        )
         .await?;
+        // One segment from the start rather than the large ones a fill leaves (see
+        // `merge_step`).
+        tx.execute("INSERT INTO contact_search_tails (contact_search_tails) VALUES ('optimize')")
+            .await?;
+    }
+    tx.execute(TRIGGERS).await?;
     tx.commit().await?;
     Ok(())
 }
