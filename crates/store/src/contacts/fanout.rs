@@ -37,22 +37,36 @@ pub const USERS_PER_CHUNK: i64 = 25;
 /// Above every id: "no upper bound" of a range of partner accounts.
 const ID_CEILING: &str = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
 
-/// The accounts that are an active partner of account `$1` now.
-const ACTIVE_PARTNERS: &str = "SELECT r.recipient_account_id AS owner_id FROM relationships r \
-     WHERE r.sender_account_id = $1 AND r.sender_view = 'accepted' \
-     AND r.recipient_view = 'accepted' \
-     UNION \
-     SELECT r.sender_account_id FROM relationships r \
-     WHERE r.recipient_account_id = $1 AND r.sender_view = 'accepted' \
-     AND r.recipient_view = 'accepted'";
+/// The accounts that are an active partner of account `$account` now, with an id in
+/// (`$after`, `$up_to`] (placeholder numbers), in id order: two ranges of the partial
+/// indexes `partnerships_by_*`, merged.
+fn active_partners(account: usize, after: usize, up_to: usize) -> String {
+    format!(
+        "SELECT r.recipient_account_id AS owner_id FROM relationships r \
+         WHERE r.sender_account_id = ${account} AND r.sender_view = 'accepted' \
+         AND r.recipient_view = 'accepted' \
+         AND r.recipient_account_id > ${after} AND r.recipient_account_id <= ${up_to} \
+         UNION \
+         SELECT r.sender_account_id FROM relationships r \
+         WHERE r.recipient_account_id = ${account} AND r.sender_view = 'accepted' \
+         AND r.recipient_view = 'accepted' \
+         AND r.sender_account_id > ${after} AND r.sender_account_id <= ${up_to} \
+         ORDER BY 1"
+    )
+}
 
 /// The member rows of a user just added (its own `user` row already written): now, or
 /// queued for the worker when its account has many partners.
 pub(crate) async fn user_added(store: &Store, tx: &mut Tx, user: &User) -> StoreResult<()> {
-    let partners: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({ACTIVE_PARTNERS}) p"))
-        .bind(&user.account_id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let partners: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM ({}) p",
+        active_partners(1, 2, 3)
+    ))
+    .bind(&user.account_id)
+    .bind("")
+    .bind(ID_CEILING)
+    .fetch_one(&mut **tx)
+    .await?;
     if partners <= i64::from(store.sync_fanout_limit()) {
         return insert_members(tx, &user.account_id, &[user.id.as_str()], "", ID_CEILING).await;
     }
@@ -82,10 +96,10 @@ async fn insert_members(
         "INSERT INTO contacts ({INSERT_COLUMNS}) \
          SELECT p.owner_id, c.id, 'member', c.account_id, c.name, c.email, c.company, NULL, \
            NULL, 'active', c.active, 0, c.name_key, c.search, $2, $2 \
-         FROM contacts c, ({ACTIVE_PARTNERS}) p \
+         FROM contacts c, ({partners}) p \
          WHERE c.owner_account_id = $1 AND c.id IN ({users}) \
-           AND p.owner_id > $3 AND p.owner_id <= $4 \
          ON CONFLICT (owner_account_id, id) DO NOTHING",
+        partners = active_partners(1, 3, 4),
         users = placeholders(5, user_ids.len())
     );
     let mut insert = sqlx::query(&sql)
@@ -166,15 +180,14 @@ async fn step_now(store: &Store) -> StoreResult<bool> {
     let partners = (CHUNK / jobs.len() as i64).clamp(1, PARTNERS_PER_CHUNK);
     // The last partner of a full chunk (only it: every row fetched is a hop on SQLite);
     // none when what is left fits in one.
-    let chunk_end: Option<String> = sqlx::query_scalar(&format!(
-        "SELECT p.owner_id FROM ({ACTIVE_PARTNERS}) p WHERE p.owner_id > $2 \
-         ORDER BY p.owner_id LIMIT 1 OFFSET $3"
-    ))
-    .bind(&account)
-    .bind(&done_up_to)
-    .bind(partners - 1)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let chunk_end: Option<String> =
+        sqlx::query_scalar(&format!("{} LIMIT 1 OFFSET $4", active_partners(1, 2, 3)))
+            .bind(&account)
+            .bind(&done_up_to)
+            .bind(ID_CEILING)
+            .bind(partners - 1)
+            .fetch_optional(&mut *tx)
+            .await?;
     let up_to = chunk_end.as_deref().unwrap_or(ID_CEILING);
     insert_members(&mut tx, &account, &users, &done_up_to, up_to).await?;
     let sql = match chunk_end {
