@@ -16,9 +16,10 @@
 //! and the scan finds a page soon.
 //!
 //! Triggers on `contacts` keep the index in the transaction of every change, whatever
-//! wrote it (a member row's text is its user's, there already). A text no contact has any more stays behind (a rename): harmless, a candidate
-//! is kept only when its text is still the contact's. Every candidate is checked again
-//! with the same substring test as the scan, so both plans find exactly the same contacts.
+//! wrote it (a member row's text is its user's, there already). A text no contact has
+//! any more stays behind (a rename): harmless, a candidate is kept only when its text is
+//! still the contact's. Every candidate is checked again with the same substring test as
+//! the scan, so both plans find exactly the same contacts.
 
 use crate::{Backend, Store, StoreResult};
 use coproof_core::contact::{prefix_end, Search};
