@@ -47,6 +47,21 @@ impl Transport {
             }
         }
     }
+
+    /// Makes what [`Transport::deliver`] handed over durable where delivering alone did
+    /// not: for files, the folder's entries (each message's rename), one fsync for a
+    /// whole batch. SMTP servers took each message already.
+    pub async fn settle(&self) -> anyhow::Result<()> {
+        match self {
+            Transport::Smtp(_) => Ok(()),
+            Transport::Files(dir) => {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || std::fs::File::open(&dir)?.sync_all())
+                    .await??;
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Builds the MIME message. The Message-ID is derived from the outbox id, so a message
@@ -67,4 +82,18 @@ pub fn build_message(
         .message_id(Some(format!("<{id}@{host}>")))
         .header(ContentType::TEXT_PLAIN)
         .body(rendered.body.clone())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn settling_files_syncs_their_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = Transport::Files(dir.path().to_path_buf());
+        files.settle().await.unwrap();
+        let gone = Transport::Files(dir.path().join("gone"));
+        assert!(gone.settle().await.is_err(), "a folder that is not there");
+    }
 }

@@ -1,6 +1,7 @@
 //! The mail worker: claims due messages from the outbox a batch at a time, renders and
 //! delivers them in order, and marks them sent (one write for the batch) only after the
-//! server took them. A failure is retried with exponential backoff; nothing is ever
+//! server took them (`.eml` files: each written and fsynced, renamed into place, and the
+//! folder fsynced once for the batch, so the renames outlast a crash too). A failure is retried with exponential backoff; nothing is ever
 //! dropped. A crash between delivery and the mark re-sends at most one batch, with the
 //! same Message-ID.
 
@@ -95,13 +96,24 @@ impl MailWorker {
                 break;
             }
         }
+        let mut untried: Vec<String> = rest.map(|q| q.id).collect();
+        if !sent.is_empty() {
+            if let Err(e) = transport.settle().await {
+                // Delivered, but perhaps not for good: given back to be delivered again
+                // (the same file, the same Message-ID) rather than marked sent.
+                tracing::warn!(
+                    count = sent.len(),
+                    "cannot make delivered mail durable: {e:#}"
+                );
+                untried.append(&mut sent);
+            }
+        }
         if let Err(e) = outbox::mark_sent(store, &sent).await {
             tracing::error!(
                 count = sent.len(),
                 "mail delivered but not marked sent: {e}"
             );
         }
-        let untried: Vec<String> = rest.map(|q| q.id).collect();
         if !untried.is_empty() {
             if let Err(e) = outbox::release(store, &untried).await {
                 tracing::warn!("cannot give back claimed mail (the lease will): {e}");
