@@ -1,9 +1,9 @@
 //! The mail worker: claims due messages from the outbox a batch at a time, renders and
 //! delivers them in order, and marks them sent (one write for the batch) only after the
 //! server took them (`.eml` files: each written and fsynced, renamed into place, and the
-//! folder fsynced once for the batch, so the renames outlast a crash too). A failure is retried with exponential backoff; nothing is ever
-//! dropped. A crash between delivery and the mark re-sends at most one batch, with the
-//! same Message-ID.
+//! folder fsynced once for the batch, so the renames outlast a crash too). A failure is
+//! retried with exponential backoff; nothing is ever dropped. A crash between delivery
+//! and the mark re-sends at most one batch, with the same Message-ID.
 
 use super::templates;
 use super::transport::{build_message, Transport};
