@@ -14,6 +14,8 @@ pub mod password;
 pub mod profile;
 pub mod refusal;
 pub mod sharing;
+pub mod throttle;
+pub mod two_factor;
 
 pub use email::EmailAddress;
 pub use language::Language;

@@ -165,6 +165,8 @@ pub fn transition(
 pub struct SendFacts {
     /// The sending user is an admin of S.
     pub sender_is_admin: bool,
+    /// The sending user has proved that it reads its mailbox (`spec/api.md`, "Identity").
+    pub sender_is_verified: bool,
     /// E is the address of a user of S.
     pub address_is_own_user: bool,
     /// S and E's account have an accepted relationship, either direction.
@@ -183,6 +185,9 @@ pub struct SendFacts {
 pub fn check_send(facts: &SendFacts, limit_per_hour: u32) -> Result<(), Refusal> {
     if !facts.sender_is_admin {
         return Err(Refusal::Forbidden);
+    }
+    if !facts.sender_is_verified {
+        return Err(Refusal::EmailUnverified);
     }
     if facts.address_is_own_user {
         return Err(Refusal::OwnAccount);

@@ -62,6 +62,12 @@ impl Profile {
         self != Profile::Visitor
     }
 
+    /// Everyone but a visitor lists the users of its account (`GET /users`): the list holds
+    /// every colleague's e-mail address.
+    pub fn lists_users(self) -> bool {
+        self != Profile::Visitor
+    }
+
     /// Manager and up add guest contacts.
     pub fn adds_contacts(self) -> bool {
         self <= Profile::Manager
@@ -107,6 +113,12 @@ mod tests {
             assert_eq!(Profile::parse(p.as_str()), Ok(p));
         }
         assert!(Profile::parse("root").is_err());
+    }
+
+    #[test]
+    fn visitors_cannot_list_users() {
+        assert!(!Profile::Visitor.lists_users());
+        assert!(Profile::Observer.lists_users());
     }
 
     #[test]

@@ -35,6 +35,24 @@ pub enum Refusal {
     NotPartner,
     InvalidRole,
     PayloadTooLarge,
+    /// The user's address is not verified yet, and this needs a verified one.
+    EmailUnverified,
+    /// A link's secret is unknown, used or expired.
+    InvalidToken,
+    /// The signed-in user's current password was wrong.
+    WrongPassword,
+    /// Two-factor sign-in is already on.
+    TwoFactorOn,
+    /// A two-factor code given to confirm or turn off two-factor was wrong.
+    InvalidCode,
+    /// The password was right; the account needs a two-factor code as well.
+    TwoFactorRequired,
+    /// The password was right; the two-factor code was not.
+    WrongSignInCode,
+    /// The server is at capacity for this kind of work; try again shortly.
+    Busy {
+        retry_after_secs: u64,
+    },
 }
 
 impl Refusal {
@@ -63,6 +81,13 @@ impl Refusal {
             Refusal::NotPartner => "not_partner",
             Refusal::InvalidRole => "invalid_role",
             Refusal::PayloadTooLarge => "payload_too_large",
+            Refusal::EmailUnverified => "email_unverified",
+            Refusal::InvalidToken => "invalid_token",
+            Refusal::WrongPassword => "wrong_password",
+            Refusal::Busy { .. } => "busy",
+            Refusal::TwoFactorOn => "two_factor_on",
+            Refusal::InvalidCode | Refusal::WrongSignInCode => "invalid_code",
+            Refusal::TwoFactorRequired => "two_factor_required",
         }
     }
 
@@ -91,9 +116,9 @@ impl Refusal {
             Refusal::IncomingRequestPending => "This account has already sent your account a \
                  partner request: accept that one instead."
                 .into(),
-            Refusal::RateLimited { retry_after_secs } => format!(
-                "Too many partner requests in the last hour; try again in {retry_after_secs} seconds."
-            ),
+            Refusal::RateLimited { retry_after_secs } => {
+                format!("Too many attempts; try again in {retry_after_secs} seconds.")
+            }
             Refusal::InvalidState => "The request is not in a state that allows this.".into(),
             Refusal::LastAdmin => "An account must keep at least one active administrator.".into(),
             Refusal::ContactExists => "A contact with this e-mail address already exists.".into(),
@@ -103,6 +128,21 @@ impl Refusal {
             Refusal::NotPartner => "That account is not an active partner of yours.".into(),
             Refusal::InvalidRole => "That role is not allowed here.".into(),
             Refusal::PayloadTooLarge => "The request body is too large.".into(),
+            Refusal::EmailUnverified => {
+                "Verify your e-mail address first: open the link we e-mailed you.".into()
+            }
+            Refusal::InvalidToken => "This link is unknown, already used or expired.".into(),
+            Refusal::WrongPassword => "The current password is wrong.".into(),
+            Refusal::Busy { retry_after_secs } => {
+                format!("The server is busy; try again in {retry_after_secs} seconds.")
+            }
+            Refusal::TwoFactorOn => "Two-factor sign-in is already on.".into(),
+            Refusal::InvalidCode | Refusal::WrongSignInCode => {
+                "That code is wrong or was already used.".into()
+            }
+            Refusal::TwoFactorRequired => {
+                "Enter the code from your authenticator app (or a recovery code).".into()
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::fanout::FanoutWorker;
+use crate::housekeeping::Housekeeping;
 use crate::http;
 use crate::mail::MailWorker;
 use crate::password::Hasher;
@@ -43,10 +44,11 @@ impl App {
         config.listen = listener.local_addr()?;
         let files = crate::files::FileStore::open(&config)?;
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let hasher = Hasher::new(workers, config.hash_queue);
         let state = AppState {
             store,
             config: Arc::new(config),
-            hasher: Hasher::new(workers),
+            hasher,
             mail_wake: Arc::new(Notify::new()),
             files,
         };
@@ -72,6 +74,11 @@ impl App {
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = MailWorker::new(self.state.clone()).spawn(stop_rx.clone());
+        let housekeeping = Housekeeping::new(
+            self.state.store.clone(),
+            self.state.config.outbox_retention_days,
+        )
+        .spawn(stop_rx.clone());
         let fanout = FanoutWorker::new(self.state.store.clone()).spawn(stop_rx);
         let router = http::router(self.state.clone());
         let (told_tx, told_rx) = tokio::sync::oneshot::channel::<()>();
@@ -99,6 +106,7 @@ impl App {
         let _ = stop_tx.send(true);
         let _ = worker.await;
         let _ = fanout.await;
+        let _ = housekeeping.await;
         self.state.store.close().await;
         Ok(())
     }

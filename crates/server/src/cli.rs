@@ -98,4 +98,13 @@ pub enum UserCommand {
         #[arg(long, env = "COPROOF_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Mark a user's address as verified without the e-mailed link (the operator vouches
+    /// for it); partner requests waiting for the address attach.
+    Verify {
+        #[command(flatten)]
+        database: Database,
+        /// The user's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
 }

@@ -81,6 +81,29 @@ pub struct Config {
     /// Longest wait between two delivery attempts of one e-mail, in seconds.
     #[arg(long, env = "COPROOF_MAIL_RETRY_MAX_SECS", default_value_t = 300)]
     pub mail_retry_max_secs: u64,
+
+    /// Reverse proxies (IP addresses or CIDR ranges, comma-separated) whose
+    /// `X-Forwarded-For` names the client. From any other peer the header is ignored and
+    /// the client is the socket's address (sign-in throttling counts per client IP).
+    #[arg(long, env = "COPROOF_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Days a delivered e-mail stays in the outbox before it is deleted.
+    #[arg(long, env = "COPROOF_OUTBOX_RETENTION_DAYS", default_value_t = 30)]
+    pub outbox_retention_days: u32,
+
+    /// Password checks that may wait for a turn (beyond one running per core); past it,
+    /// sign-in, sign-up and password changes answer 503 `busy` with `Retry-After`.
+    #[arg(long, env = "COPROOF_HASH_QUEUE", default_value_t = 64)]
+    pub hash_queue: usize,
+}
+
+/// An IP network, or one address (a network of one).
+fn parse_network(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{raw:?} is neither an IP address nor a CIDR range"))
 }
 
 impl Config {

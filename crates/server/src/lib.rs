@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod fanout;
 pub mod files;
+pub mod housekeeping;
 pub mod http;
 pub mod mail;
 pub mod password;

@@ -263,12 +263,66 @@ impl Person {
         self.click("main form button[type=submit]").await;
     }
 
+    /// Opens the newest link to `path` e-mailed to `to` (read from the `.eml` files the
+    /// server writes without an SMTP server), as its reader would.
+    async fn open_mailed_link(&self, mail_dir: &Path, to: &str, path: &str) {
+        let deadline = Instant::now() + WAIT;
+        let link = loop {
+            if let Some(link) = mailed_link(mail_dir, to, path) {
+                break link;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: no {path} mail to {to}",
+                self.who
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        self.go(&link).await;
+    }
+
+    /// Confirms `to`'s address with the link of its verification e-mail.
+    async fn verify_from_mail(&self, mail_dir: &Path, to: &str) {
+        self.open_mailed_link(mail_dir, to, "/verify-email").await;
+        self.click("form[action='/verify-email'] button[type=submit]")
+            .await;
+        self.sees("Your e-mail address is confirmed.").await;
+    }
+
     async fn send_invitation(&self, email: &str) {
         self.go("/settings/account/partners").await;
         self.click("details.send-invitation summary").await;
         self.fill("#invite-email", email).await;
         self.click("#send-invitation").await;
     }
+}
+
+/// The path and query of the newest link to `path` in a mail to `to`, if one was written.
+fn mailed_link(mail_dir: &Path, to: &str, path: &str) -> Option<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(mail_dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    files.sort();
+    files.iter().rev().find_map(|file| {
+        let raw = std::fs::read_to_string(file).ok()?;
+        // Undo quoted-printable soft line breaks; a token is plain hex either way.
+        let text = raw.replace("=\r\n", "").replace("=\n", "");
+        let to_line = text
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("to:"))?;
+        if !to_line.contains(to) {
+            return None;
+        }
+        let start = text.find(&format!("{path}?token="))?;
+        let token: String = text[start + path.len() + 7..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+        (token.len() == 64).then(|| format!("{path}?token={token}"))
+    })
 }
 
 fn words_outside(text: &str, allowed: &[&str]) -> Vec<String> {
@@ -305,7 +359,7 @@ async fn partners_walkthrough_in_two_browsers() {
     }
     let people = clients.clone();
     // The walk runs in its own task so that the browsers are closed even when it fails.
-    let outcome = tokio::spawn(walkthrough(base, people)).await;
+    let outcome = tokio::spawn(walkthrough(base, dir.path().join("mail"), people)).await;
     for client in clients {
         let _ = client.close().await;
     }
@@ -316,7 +370,7 @@ async fn partners_walkthrough_in_two_browsers() {
     }
 }
 
-async fn walkthrough(base: String, mut clients: Vec<Client>) {
+async fn walkthrough(base: String, mail: PathBuf, mut clients: Vec<Client>) {
     let person = |c: Client, who: &'static str| Person {
         c,
         base: base.clone(),
@@ -327,10 +381,16 @@ async fn walkthrough(base: String, mut clients: Vec<Client>) {
     let a = person(clients.pop().expect("first browser"), "alpha");
 
     // Two organizations sign up through the page; each first user is a Billing Administrator.
+    // Until they open the link e-mailed to them, a banner asks them to, and partner
+    // requests to and from their addresses wait.
     a.signup("Alpha Agency", "Ann Alpha", "ann@alpha.test")
         .await;
+    a.sees("Check your mailbox").await;
     a.shot("01-signed-up").await;
+    a.verify_from_mail(&mail, "ann@alpha.test").await;
+    a.shot("01b-verified").await;
     b.signup("Beta Brands", "Bob Beta", "bob@beta.test").await;
+    b.verify_from_mail(&mail, "bob@beta.test").await;
 
     // Beta adds a second administrator and a manager on the Users tab.
     b.go("/settings/account/users").await;
@@ -356,6 +416,7 @@ async fn walkthrough(base: String, mut clients: Vec<Client>) {
     // A non-admin gets a clear 403 page on Settings.
     observer.login("ben@beta.test", "password-of-bea").await;
     observer.sees("Signed in as Ben Beta").await;
+    observer.verify_from_mail(&mail, "ben@beta.test").await;
     observer.go("/settings/account/partners").await;
     observer
         .sees("Only an Administrator or a Billing Administrator")
@@ -421,6 +482,7 @@ async fn walkthrough(base: String, mut clients: Vec<Client>) {
     b.click("form[action='/logout'] button").await;
     b.login("bea@beta.test", "password-of-bea").await;
     b.sees("Signed in as Bea Beta").await;
+    b.verify_from_mail(&mail, "bea@beta.test").await;
     b.go("/settings/account/partners?lang=ko").await;
     for word in [
         "새 파트너 초대 보내기",
@@ -660,4 +722,37 @@ async fn walkthrough(base: String, mut clients: Vec<Client>) {
     a.click("details.send-invitation summary").await;
     a.find("#send-invitation").await;
     a.shot("15-phone").await;
+
+    // Ben forgot his password: the log-in page's link, the e-mailed reset link, a new one.
+    observer.go("/").await;
+    observer.click("form[action='/logout'] button").await;
+    observer.go("/login").await;
+    observer.click("a[href='/forgot-password']").await;
+    observer.fill("#email", "ben@beta.test").await;
+    observer.click("main form button[type=submit]").await;
+    observer
+        .sees("a link to set a new password is on its way")
+        .await;
+    observer.shot("16-forgot").await;
+    observer
+        .open_mailed_link(&mail, "ben@beta.test", "/reset-password")
+        .await;
+    observer.fill("#password", "a brand new password").await;
+    observer.fill("#confirm", "a brand new password").await;
+    observer.click("main form button[type=submit]").await;
+    observer.sees("Your new password is set").await;
+    observer.login("ben@beta.test", "password-of-bea").await;
+    observer
+        .sees("The e-mail address or the password is wrong.")
+        .await;
+    observer
+        .login("ben@beta.test", "a brand new password")
+        .await;
+    observer.sees("Signed in as Ben Beta").await;
+
+    // His profile, in Korean: the address is confirmed.
+    observer.go("/settings/profile?lang=ko").await;
+    observer.sees("내 프로필").await;
+    observer.sees("확인됨").await;
+    observer.shot("17-profile-korean").await;
 }

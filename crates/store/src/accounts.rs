@@ -1,7 +1,7 @@
 //! Accounts: one organization each. Sign-up creates an account with its first user.
 
 use crate::users::{self, NewUser, User};
-use crate::{col, contacts, ids, now_micros, partners, Store, StoreResult, Tx};
+use crate::{col, contacts, identity, ids, now_micros, partners, Store, StoreResult, Tx};
 use coproof_core::Refusal;
 use sqlx::any::AnyRow;
 
@@ -20,8 +20,9 @@ impl Account {
     }
 }
 
-/// Creates an account whose first user (a billing admin) is `owner`. Partner requests
-/// already waiting for the owner's address attach to the new account.
+/// Creates an account whose first user (a billing admin) is `owner`. A verification
+/// e-mail goes out in the same transaction; partner requests waiting for the owner's
+/// address attach once it is verified (at once when the operator vouched for it).
 pub async fn sign_up(
     store: &Store,
     account_name: &str,
@@ -45,7 +46,11 @@ async fn sign_up_now(
     let account = insert(&mut tx, account_name).await?;
     let user = users::insert(&mut tx, &account.id, owner).await?;
     contacts::sync::user_added(store, &mut tx, &user).await?;
-    partners::attach_address(store, &mut tx, &user).await?;
+    if user.email_verified {
+        partners::attach_address(store, &mut tx, &user).await?;
+    } else {
+        identity::queue_verification(&mut tx, &user).await?;
+    }
     tx.commit().await?;
     Ok((account, user))
 }

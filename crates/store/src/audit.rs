@@ -22,6 +22,20 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    pub const ALL: [AuditAction; 7] = [
+        AuditAction::Send,
+        AuditAction::Accept,
+        AuditAction::Reject,
+        AuditAction::Delete,
+        AuditAction::Resolve,
+        AuditAction::Attach,
+        AuditAction::Drop,
+    ];
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::Send => "send",
@@ -92,10 +106,13 @@ pub struct Entry {
     pub after: Views,
 }
 
-/// The entries that concern `account_id`, newest first, after `cursor`.
+/// The entries that concern `account_id`, newest first, after `cursor`. A sender does not
+/// see the moment its waiting request attached to an account (`spec/partners.md`, "What
+/// each side sees").
 pub async fn list(
     store: &Store,
     account_id: &str,
+    action: Option<AuditAction>,
     cursor: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<Entry>> {
@@ -104,11 +121,13 @@ pub async fn list(
          sender_account_id, sender_view_before, recipient_view_before, sender_view_after, \
          recipient_view_after FROM audit_log \
          WHERE (sender_account_id = $1 OR recipient_account_id = $1) AND id < $2 \
-         ORDER BY id DESC LIMIT $3",
+         AND NOT (action = 'attach' AND sender_account_id = $1) \
+         AND ($4 = '' OR action = $4) ORDER BY id DESC LIMIT $3",
     )
     .bind(account_id)
     .bind(cursor.unwrap_or("zzzzzzzzzzzzzzzzzzzzzzzzzz"))
     .bind(i64::from(limit))
+    .bind(action.map_or("", AuditAction::as_str))
     .fetch_all(&mut *store.read().await?)
     .await?;
     let view = |row, name| -> StoreResult<View> {
@@ -151,4 +170,71 @@ pub async fn list(
             })
         })
         .collect()
+}
+
+/// One line of an account's whole audit log: a partner transition or a security event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogEntry {
+    Partner(Entry),
+    Security(crate::security::Recorded),
+}
+
+impl LogEntry {
+    pub fn id(&self) -> &str {
+        match self {
+            LogEntry::Partner(e) => &e.id,
+            LogEntry::Security(e) => &e.id,
+        }
+    }
+}
+
+/// Which entries of the log to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionFilter {
+    All,
+    Partner(AuditAction),
+    Security(crate::security::SecurityAction),
+}
+
+impl ActionFilter {
+    /// The filter for `?action=`; `None` for an action the log does not know.
+    pub fn parse(raw: Option<&str>) -> Option<ActionFilter> {
+        match raw {
+            None | Some("") => Some(ActionFilter::All),
+            Some(s) => AuditAction::parse(s)
+                .map(ActionFilter::Partner)
+                .or_else(|| crate::security::SecurityAction::parse(s).map(ActionFilter::Security)),
+        }
+    }
+}
+
+/// The account's whole log, newest first: partner entries and security events merged by
+/// id (ids are time-ordered), at most `limit` after `cursor`.
+pub async fn account_log(
+    store: &Store,
+    account_id: &str,
+    filter: ActionFilter,
+    cursor: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<LogEntry>> {
+    let partner = match filter {
+        ActionFilter::All => list(store, account_id, None, cursor, limit).await?,
+        ActionFilter::Partner(a) => list(store, account_id, Some(a), cursor, limit).await?,
+        ActionFilter::Security(_) => Vec::new(),
+    };
+    let security = match filter {
+        ActionFilter::All => crate::security::list(store, account_id, None, cursor, limit).await?,
+        ActionFilter::Security(a) => {
+            crate::security::list(store, account_id, Some(a), cursor, limit).await?
+        }
+        ActionFilter::Partner(_) => Vec::new(),
+    };
+    let mut merged: Vec<LogEntry> = partner
+        .into_iter()
+        .map(LogEntry::Partner)
+        .chain(security.into_iter().map(LogEntry::Security))
+        .collect();
+    merged.sort_by(|a, b| b.id().cmp(a.id()));
+    merged.truncate(limit as usize);
+    Ok(merged)
 }

@@ -113,6 +113,8 @@ mod tests {
                 profile: Profile::Admin,
                 active: true,
                 language: Language::En,
+                email_verified: true,
+                two_factor: false,
             },
             Account {
                 id: "a1".into(),

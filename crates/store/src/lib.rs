@@ -13,18 +13,22 @@
 
 pub mod accounts;
 mod affinity;
+pub mod attempts;
 pub mod audit;
 pub mod batch;
 mod checkpoints;
 pub mod contacts;
 pub mod error;
 pub mod identities;
+pub mod identity;
 pub mod ids;
 pub mod items;
 pub mod outbox;
 pub mod partners;
 mod readers;
+pub mod security;
 pub mod tokens;
+pub mod two_factor;
 mod tx;
 pub mod users;
 pub mod writer;

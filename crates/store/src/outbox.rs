@@ -19,6 +19,10 @@ pub enum MailKind {
     PartnerRejected,
     /// Something was shared with the recipient.
     ItemShared,
+    /// The recipient should prove that it reads this mailbox (a verification link).
+    VerifyEmail,
+    /// The recipient asked for a password-reset link.
+    PasswordReset,
 }
 
 impl MailKind {
@@ -29,8 +33,17 @@ impl MailKind {
             MailKind::PartnerAccepted => "partner_accepted",
             MailKind::PartnerRejected => "partner_rejected",
             MailKind::ItemShared => "item_shared",
+            MailKind::VerifyEmail => "verify_email",
+            MailKind::PasswordReset => "password_reset",
         }
     }
+
+    /// Kinds whose details hold a link's secret, wiped from the outbox once delivered.
+    pub const WITH_SECRETS: [MailKind; 3] = [
+        MailKind::UserInvited,
+        MailKind::VerifyEmail,
+        MailKind::PasswordReset,
+    ];
 
     pub fn parse(s: &str) -> Option<MailKind> {
         [
@@ -39,6 +52,8 @@ impl MailKind {
             MailKind::PartnerAccepted,
             MailKind::PartnerRejected,
             MailKind::ItemShared,
+            MailKind::VerifyEmail,
+            MailKind::PasswordReset,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -163,8 +178,12 @@ async fn mark_sent_now(store: &Store, ids: &[String]) -> StoreResult<()> {
     let now = now_micros();
     let mut tx = store.begin_grouped().await?;
     for chunk in ids.chunks(100) {
+        // A delivered link's secret is not kept: only the mailbox has it now.
+        let secret_kinds: &str = &SECRET_KINDS;
         let sql = format!(
-            "UPDATE outbox SET sent_at = $1, last_error = NULL WHERE id IN ({})",
+            "UPDATE outbox SET sent_at = $1, last_error = NULL, \
+             params = CASE WHEN kind IN ({secret_kinds}) THEN '{{}}' ELSE params END \
+             WHERE id IN ({})",
             placeholders(2, chunk.len())
         );
         let mut query = sqlx::query(&sql).bind(now);
@@ -206,6 +225,26 @@ pub async fn mark_failed(store: &Store, id: &str, error: &str, retry_at: i64) ->
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The kinds of [`MailKind::WITH_SECRETS`] as an SQL list of strings.
+static SECRET_KINDS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    MailKind::WITH_SECRETS
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
+/// Deletes messages sent before `before` (the housekeeping job, `--outbox-retention-days`).
+pub async fn purge_sent(store: &Store, before: i64) -> StoreResult<u64> {
+    let mut tx = store.begin_grouped().await?;
+    let done = sqlx::query("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
 }
 
 /// Messages not yet sent.

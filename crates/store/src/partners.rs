@@ -218,7 +218,7 @@ const SEND_FACTS: &str = "SELECT o.account_id AS owner, o.language AS owner_lang
         AND created_at > $3) AS sent_last_hour, \
      (SELECT MIN(created_at) FROM relationships WHERE sender_account_id = $1 \
         AND created_at > $3) AS oldest \
-     FROM (SELECT 1 AS one) base LEFT JOIN users o ON o.email = $2";
+     FROM (SELECT 1 AS one) base LEFT JOIN users o ON o.email = $2 AND o.email_verified = 1";
 
 /// Sends a partner request from the actor's account to `email` (send rules 2–8).
 pub async fn send(
@@ -242,8 +242,16 @@ async fn send_now(
     email: &EmailAddress,
     limit_per_hour: u32,
 ) -> StoreResult<Seen> {
-    if !actor.profile.is_admin() {
-        return Err(Refusal::Forbidden.into());
+    // Refused before any lock is taken; `check_send` states the rule.
+    if !actor.profile.is_admin() || !actor.email_verified {
+        partner::check_send(
+            &SendFacts {
+                sender_is_admin: actor.profile.is_admin(),
+                sender_is_verified: actor.email_verified,
+                ..SendFacts::default()
+            },
+            limit_per_hour,
+        )?;
     }
     let sender = actor.account_id.as_str();
     let now = now_micros();
@@ -252,11 +260,12 @@ async fn send_now(
     lock_account(store, &mut tx, sender).await?;
     if store.backend() == Backend::Postgres {
         // Lock the pair before reading the facts that depend on it.
-        let owner: Option<String> =
-            sqlx::query_scalar("SELECT account_id FROM users WHERE email = $1")
-                .bind(email.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
+        let owner: Option<String> = sqlx::query_scalar(
+            "SELECT account_id FROM users WHERE email = $1 AND email_verified = 1",
+        )
+        .bind(email.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
         if let Some(r) = owner.as_deref().filter(|r| *r != sender) {
             lock_pair(store, &mut tx, sender, r).await?;
         }
@@ -270,7 +279,8 @@ async fn send_now(
     let recipient: Option<String> = col(&row, "owner")?;
     let count = |name: &str| -> StoreResult<i64> { col::<i64>(&row, name) };
     let mut facts = SendFacts {
-        sender_is_admin: true,
+        sender_is_admin: actor.profile.is_admin(),
+        sender_is_verified: actor.email_verified,
         address_is_own_user: recipient.as_deref() == Some(sender),
         already_partners: count("partnerships")? > 0,
         incoming_pending: count("incoming")? > 0,
@@ -474,11 +484,20 @@ async fn apply(tx: &mut Tx, rel: &Relationship, effect: Effect, actor: &User) ->
                     .bind(&rel.sender_user_id)
                     .fetch_one(&mut **tx)
                     .await?;
-            let account_name: String =
-                sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
-                    .bind(recipient)
-                    .fetch_one(&mut **tx)
-                    .await?;
+            // A rejection names the account only to a sender that has been its partner:
+            // an address must not reveal which organization it belongs to.
+            let account_name: Option<String> = if effect == Effect::MailAccepted
+                || partners_before(tx, &rel.sender_account_id, recipient).await?
+            {
+                Some(
+                    sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+                        .bind(recipient)
+                        .fetch_one(&mut **tx)
+                        .await?,
+                )
+            } else {
+                None
+            };
             let kind = if effect == Effect::MailAccepted {
                 MailKind::PartnerAccepted
             } else {
@@ -505,6 +524,21 @@ async fn apply(tx: &mut Tx, rel: &Relationship, effect: Effect, actor: &User) ->
             contacts::sync::partnership_ended(tx, &rel.sender_account_id, recipient).await
         }
     }
+}
+
+/// Whether accounts `a` and `b` have ever been partners (a request between them was
+/// accepted once, either direction).
+async fn partners_before(tx: &mut Tx, a: &str, b: &str) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM relationships WHERE accepted_once = 1 AND ( \
+         (sender_account_id = $1 AND recipient_account_id = $2) OR \
+         (sender_account_id = $2 AND recipient_account_id = $1)) LIMIT 1",
+    )
+    .bind(a)
+    .bind(b)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// Every pending request between `a` and `b`, either direction, except `keep`, is resolved

@@ -3,7 +3,8 @@
 use crate::accounts::Account;
 use crate::error::OnUnique;
 use crate::{
-    col, contacts, ids, now_micros, outbox, partners, tokens, Store, StoreError, StoreResult, Tx,
+    col, contacts, identity, ids, now_micros, outbox, partners, tokens, Store, StoreError,
+    StoreResult, Tx,
 };
 use coproof_core::{EmailAddress, Language, Profile, Refusal};
 use sqlx::any::AnyRow;
@@ -17,10 +18,15 @@ pub struct User {
     pub profile: Profile,
     pub active: bool,
     pub language: Language,
+    /// The user has used a single-use link e-mailed to its address.
+    pub email_verified: bool,
+    /// Signing in needs a TOTP or recovery code as well as the password.
+    pub two_factor: bool,
 }
 
 pub(crate) const USER_COLUMNS: &str =
-    "u.id, u.account_id, u.email, u.name, u.profile, u.active, u.language";
+    "u.id, u.account_id, u.email, u.name, u.profile, u.active, u.language, u.email_verified, \
+     CAST(CASE WHEN u.totp_secret IS NULL THEN 0 ELSE 1 END AS BIGINT) AS two_factor";
 
 impl User {
     pub(crate) fn from_row(row: &AnyRow) -> StoreResult<User> {
@@ -36,6 +42,8 @@ impl User {
             active: col::<i64>(row, "active")? != 0,
             language: Language::parse(&language)
                 .ok_or_else(|| StoreError::Corrupt(format!("language {language:?}")))?,
+            email_verified: col::<i64>(row, "email_verified")? != 0,
+            two_factor: col::<i64>(row, "two_factor")? != 0,
         })
     }
 }
@@ -48,6 +56,9 @@ pub struct NewUser {
     pub profile: Profile,
     pub language: Language,
     pub password_hash: Option<String>,
+    /// Already verified: only the operator's CLI vouches so; everyone else proves it by
+    /// using a link e-mailed to the address.
+    pub email_verified: bool,
 }
 
 /// What may change on a user.
@@ -72,10 +83,13 @@ pub(crate) async fn insert(tx: &mut Tx, account_id: &str, new: &NewUser) -> Stor
         profile: new.profile,
         active: true,
         language: new.language,
+        email_verified: new.email_verified,
+        two_factor: false,
     };
     sqlx::query(
         "INSERT INTO users (id, account_id, email, name, profile, active, language, \
-         password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $8)",
+         password_hash, email_verified, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $9)",
     )
     .bind(&user.id)
     .bind(&user.account_id)
@@ -84,6 +98,7 @@ pub(crate) async fn insert(tx: &mut Tx, account_id: &str, new: &NewUser) -> Stor
     .bind(user.profile.as_str())
     .bind(user.language.as_str())
     .bind(new.password_hash.clone())
+    .bind(i64::from(new.email_verified))
     .bind(now)
     .execute(&mut **tx)
     .await
@@ -92,7 +107,8 @@ pub(crate) async fn insert(tx: &mut Tx, account_id: &str, new: &NewUser) -> Stor
 }
 
 /// An admin adds a user to its account. Without a password, a set-password e-mail is
-/// queued in the same transaction. Partner requests waiting for the address attach.
+/// queued in the same transaction; with one, a verification e-mail. Partner requests
+/// waiting for the address attach once the address is verified.
 pub async fn create(store: &Store, actor: &User, new: &NewUser) -> StoreResult<User> {
     let (s, actor, new) = (store.clone(), actor.clone(), new.clone());
     let user = store
@@ -117,7 +133,9 @@ async fn create_now(store: &Store, actor: &User, new: &NewUser) -> StoreResult<U
     contacts::sync::lock_account(store, &mut tx, &actor.account_id).await?;
     let user = insert(&mut tx, &actor.account_id, new).await?;
     contacts::sync::user_added(store, &mut tx, &user).await?;
-    if new.password_hash.is_none() {
+    if new.password_hash.is_some() {
+        identity::queue_verification(&mut tx, &user).await?;
+    } else {
         let secret = tokens::insert(&mut tx, &user.id, tokens::Kind::SetPassword).await?;
         let account = account_in(&mut tx, &actor.account_id).await?;
         outbox::enqueue(
@@ -136,7 +154,9 @@ async fn create_now(store: &Store, actor: &User, new: &NewUser) -> StoreResult<U
         )
         .await?;
     }
-    partners::attach_address(store, &mut tx, &user).await?;
+    if user.email_verified {
+        partners::attach_address(store, &mut tx, &user).await?;
+    }
     tx.commit().await?;
     Ok(user)
 }
@@ -207,7 +227,7 @@ pub async fn update(
     actor: &User,
     id: &str,
     change: &UserChange,
-) -> StoreResult<User> {
+) -> StoreResult<(User, User)> {
     let (s, actor, id, change) = (store.clone(), actor.clone(), id.to_string(), change.clone());
     store
         .write(move || {
@@ -222,7 +242,7 @@ async fn update_now(
     actor: &User,
     id: &str,
     change: &UserChange,
-) -> StoreResult<User> {
+) -> StoreResult<(User, User)> {
     let self_service = actor.id == id && change.profile.is_none() && change.active.is_none();
     if !actor.profile.is_admin() && !self_service {
         return Err(Refusal::Forbidden.into());
@@ -299,11 +319,12 @@ async fn update_now(
     }
     tx.commit().await?;
     store.identities_changed();
-    Ok(after)
+    Ok((before, after))
 }
 
-/// Sets a user's password (admin CLI, set-password link). Ends the user's other sessions;
-/// the caller commits `tx`, then calls [`Store::identities_changed`].
+/// Sets a user's password (admin CLI, set-password and reset links). Ends every session
+/// and token of the user; the caller commits `tx`, then calls
+/// [`Store::identities_changed`].
 pub async fn set_password_hash(tx: &mut Tx, user_id: &str, hash: &str) -> StoreResult<()> {
     let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)

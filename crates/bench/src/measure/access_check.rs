@@ -70,6 +70,7 @@ pub async fn run(server: &Server, args: &Args) -> anyhow::Result<Value> {
     let clients = 32;
     let mut admins = data::accounts(server, "Owner", 1).await?;
     let mut partners = data::accounts(server, "Reader", 1).await?;
+    data::vouch_for_everyone(server).await?;
     let (owner, reader) = (Arc::new(admins.remove(0)), Arc::new(partners.remove(0)));
     let rel = owner
         .expect(

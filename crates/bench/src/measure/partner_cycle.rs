@@ -18,6 +18,7 @@ pub async fn run(server: &Server, args: &Args) -> anyhow::Result<Value> {
     let senders = Arc::new(data::accounts(server, "Cycler", args.clients).await?);
     let partners = Arc::new(data::accounts(server, "Partner", args.clients).await?);
     let invitees = Arc::new(data::users(&partners, "p", 1).await?);
+    data::vouch_for_everyone(server).await?;
     server.quiet().await?;
     eprintln!("running {total} send-accept-delete cycles");
     let run = drive(args.clients, total, move |w, _| {

@@ -20,6 +20,7 @@ pub async fn run(server: &Server, args: &Args) -> anyhow::Result<Value> {
     let admins = data::accounts(server, "Recipient", recipients).await?;
     let known = Arc::new(data::users(&admins, "r", users_each).await?);
     let senders = Arc::new(data::accounts(server, "Sender", args.clients).await?);
+    data::vouch_for_everyone(server).await?;
     server.quiet().await?;
     eprintln!("sending {total} partner requests");
     let run = drive(args.clients, total, move |worker, n| {

@@ -153,6 +153,7 @@ fn every_combination_outside_the_table_changes_nothing() {
 fn facts() -> SendFacts {
     SendFacts {
         sender_is_admin: true,
+        sender_is_verified: true,
         ..SendFacts::default()
     }
 }
@@ -164,6 +165,25 @@ fn send_rule_2_only_admins_send() {
         ..facts()
     };
     assert_eq!(check_send(&f, 100), Err(Refusal::Forbidden));
+}
+
+#[test]
+fn only_users_with_a_verified_address_send() {
+    let f = SendFacts {
+        sender_is_verified: false,
+        ..facts()
+    };
+    assert_eq!(check_send(&f, 100), Err(Refusal::EmailUnverified));
+    let f = SendFacts {
+        sender_is_admin: false,
+        sender_is_verified: false,
+        ..facts()
+    };
+    assert_eq!(
+        check_send(&f, 100),
+        Err(Refusal::Forbidden),
+        "the profile first"
+    );
 }
 
 #[test]

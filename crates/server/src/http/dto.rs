@@ -38,6 +38,10 @@ pub struct User {
     pub account_id: String,
     /// `en` or `ko`.
     pub language: String,
+    /// The user has proved that it reads this address (`spec/api.md`, "Identity").
+    pub email_verified: bool,
+    /// Signing in needs a TOTP or recovery code too.
+    pub two_factor: bool,
 }
 
 impl From<&users::User> for User {
@@ -50,6 +54,8 @@ impl From<&users::User> for User {
             active: u.active,
             account_id: u.account_id.clone(),
             language: u.language.as_str().to_string(),
+            email_verified: u.email_verified,
+            two_factor: u.two_factor,
         }
     }
 }

@@ -36,9 +36,17 @@ pub fn status_of(refusal: &Refusal) -> StatusCode {
         Refusal::InvalidInput(_)
         | Refusal::InvalidEmail
         | Refusal::InvalidPassword
-        | Refusal::InvalidRole => StatusCode::BAD_REQUEST,
-        Refusal::InvalidCredentials | Refusal::Unauthenticated => StatusCode::UNAUTHORIZED,
-        Refusal::Forbidden | Refusal::SignupDisabled => StatusCode::FORBIDDEN,
+        | Refusal::InvalidRole
+        | Refusal::InvalidToken
+        | Refusal::InvalidCode => StatusCode::BAD_REQUEST,
+        Refusal::InvalidCredentials
+        | Refusal::Unauthenticated
+        | Refusal::TwoFactorRequired
+        | Refusal::WrongSignInCode => StatusCode::UNAUTHORIZED,
+        Refusal::Forbidden
+        | Refusal::SignupDisabled
+        | Refusal::EmailUnverified
+        | Refusal::WrongPassword => StatusCode::FORBIDDEN,
         Refusal::NotFound => StatusCode::NOT_FOUND,
         Refusal::OwnAccount => StatusCode::UNPROCESSABLE_ENTITY,
         Refusal::EmailTaken
@@ -50,9 +58,11 @@ pub fn status_of(refusal: &Refusal) -> StatusCode {
         | Refusal::LastAdmin
         | Refusal::ContactExists
         | Refusal::SyncedContact
-        | Refusal::NotPartner => StatusCode::CONFLICT,
+        | Refusal::NotPartner
+        | Refusal::TwoFactorOn => StatusCode::CONFLICT,
         Refusal::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         Refusal::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Refusal::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -86,7 +96,9 @@ impl From<Refusal> for ApiError {
             code: refusal.code(),
             message: refusal.message(),
             retry_after_secs: match refusal {
-                Refusal::RateLimited { retry_after_secs } => Some(retry_after_secs),
+                Refusal::RateLimited { retry_after_secs } | Refusal::Busy { retry_after_secs } => {
+                    Some(retry_after_secs)
+                }
                 _ => None,
             },
         }
@@ -112,6 +124,18 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %other, "store error");
                 ApiError::internal()
             }
+        }
+    }
+}
+
+impl From<crate::password::HashError> for ApiError {
+    fn from(error: crate::password::HashError) -> ApiError {
+        match error {
+            crate::password::HashError::Busy => Refusal::Busy {
+                retry_after_secs: 1,
+            }
+            .into(),
+            crate::password::HashError::Failed(error) => error.into(),
         }
     }
 }

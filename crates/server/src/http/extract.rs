@@ -1,6 +1,7 @@
 //! Extractors that turn every malformed request into an [`ApiError`] with a code, never
 //! axum's plain-text rejections: JSON bodies, query strings, and the calling user.
 
+use super::client_ip::ClientIp;
 use super::error::ApiError;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -72,6 +73,8 @@ pub struct Caller {
     pub account: Account,
     /// The token or session secret that signed the request in.
     pub secret: String,
+    /// The client's IP address (`client_ip.rs`).
+    pub ip: std::net::IpAddr,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -85,10 +88,12 @@ impl FromRequestParts<AppState> for Caller {
         let (user, account) = tokens::resolve(&state.store, &secret, kind)
             .await?
             .ok_or(Refusal::Unauthenticated)?;
+        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
         Ok(Caller {
             user,
             account,
             secret,
+            ip,
         })
     }
 }

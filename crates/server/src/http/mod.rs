@@ -1,12 +1,14 @@
 //! HTTP: the router, the error mapping, extractors, and the API and service routes.
 
 pub mod api;
+pub mod client_ip;
 pub mod dto;
 pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod item_dto;
 pub mod metrics;
+pub mod security_log;
 pub mod service;
 pub mod web;
 

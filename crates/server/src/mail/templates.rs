@@ -85,20 +85,75 @@ pub fn render(mail: &Mail, public_url: &str) -> Rendered {
             }
         }
         MailKind::PartnerRejected => {
+            // The account is named only when the two were partners before (the store
+            // leaves it out otherwise): an address must not reveal its organization.
             let account = param(p, "account_name");
             let email = param(p, "email");
+            let body = match (ko, account.is_empty()) {
+                (true, false) => {
+                    format!("{email}에게 보낸 파트너 요청을 {account}에서 거부했습니다.")
+                }
+                (true, true) => format!("{email}에게 보낸 파트너 요청이 거부되었습니다."),
+                (false, false) => {
+                    format!("{account} rejected the partner request you sent to {email}.")
+                }
+                (false, true) => format!("The partner request you sent to {email} was rejected."),
+            };
+            let (subject, hello) = if ko {
+                ("파트너 요청이 거부되었습니다", "안녕하세요.")
+            } else {
+                ("Your partner request was rejected", "Hello,")
+            };
+            Rendered {
+                subject: subject.to_string(),
+                body: format!("{hello}\n\n{body}\n\n{partners_link}\n"),
+            }
+        }
+        MailKind::VerifyEmail => {
+            let name = param(p, "name");
+            let link = format!("{public_url}/verify-email?token={}", param(p, "token"));
             if ko {
                 Rendered {
-                    subject: "파트너 요청이 거부되었습니다".to_string(),
+                    subject: "Coproof 이메일 주소를 확인하십시오".to_string(),
                     body: format!(
-                        "안녕하세요.\n\n{email}에게 보낸 파트너 요청을 {account}에서 거부했습니다.\n\n{partners_link}\n"
+                        "{name}님, 안녕하세요.\n\n이 주소가 귀하의 것인지 확인하려면 아래 링크를 여십시오 \
+                         (24시간 동안 한 번 사용할 수 있습니다):\n\n{link}\n\n\
+                         확인하기 전에는 이 주소로 보낸 파트너 요청을 받을 수 없고 파트너 요청을 보낼 수도 없습니다. \
+                         Coproof에 가입하지 않았다면 이 메일을 무시하십시오.\n"
                     ),
                 }
             } else {
                 Rendered {
-                    subject: "Your partner request was rejected".to_string(),
+                    subject: "Confirm your e-mail address for Coproof".to_string(),
                     body: format!(
-                        "Hello,\n\n{account} rejected the partner request you sent to {email}.\n\n{partners_link}\n"
+                        "Hello {name},\n\nOpen this link to confirm that this address is yours \
+                         (it works once, for 24 hours):\n\n{link}\n\nUntil you do, partner \
+                         requests sent to this address wait, and you cannot send any. If you did \
+                         not sign up for Coproof, ignore this e-mail.\n"
+                    ),
+                }
+            }
+        }
+        MailKind::PasswordReset => {
+            let name = param(p, "name");
+            let link = format!("{public_url}/reset-password?token={}", param(p, "token"));
+            if ko {
+                Rendered {
+                    subject: "Coproof 비밀번호 재설정".to_string(),
+                    body: format!(
+                        "{name}님, 안녕하세요.\n\n비밀번호 재설정을 요청하셨습니다. 아래 링크에서 새 비밀번호를 \
+                         설정하십시오 (1시간 동안 한 번 사용할 수 있습니다):\n\n{link}\n\n\
+                         요청하지 않았다면 이 메일을 무시하십시오. 비밀번호는 바뀌지 않습니다.\n"
+                    ),
+                }
+            } else {
+                Rendered {
+                    subject: "Reset your Coproof password".to_string(),
+                    body: format!(
+                        "Hello {name},\n\nSomeone asked to reset the password of this address on \
+                         Coproof. Set a new one with this link (it works once, for one hour):\n\n\
+                         {link}\n\nIf it was not you, ignore this e-mail: your password stays as \
+                         it is.\n"
                     ),
                 }
             }
@@ -184,6 +239,30 @@ mod tests {
         assert_eq!(r.subject, "파트너 요청이 거부되었습니다");
         let r = render(&mail(MailKind::PartnerInvitation, Language::Ko), "http://x");
         assert!(r.body.contains("설정 > 계정 설정 > 파트너"));
+    }
+
+    #[test]
+    fn a_rejection_names_the_account_only_when_the_store_gave_it() {
+        let mut m = mail(MailKind::PartnerRejected, Language::En);
+        let r = render(&m, "http://x");
+        assert!(r
+            .body
+            .contains("Agency rejected the partner request you sent to kim@client.example"));
+        m.params = serde_json::json!({"account_name": null, "email": "kim@client.example"});
+        let r = render(&m, "http://x");
+        assert!(r
+            .body
+            .contains("The partner request you sent to kim@client.example was rejected."));
+        assert!(!r.body.contains("Agency"));
+    }
+
+    #[test]
+    fn verification_and_reset_mails_carry_their_links() {
+        let r = render(&mail(MailKind::VerifyEmail, Language::En), "http://x");
+        assert!(r.body.contains("http://x/verify-email?token=abc"));
+        let r = render(&mail(MailKind::PasswordReset, Language::Ko), "http://x");
+        assert!(r.body.contains("http://x/reset-password?token=abc"));
+        assert!(r.subject.contains("비밀번호"));
     }
 
     #[test]

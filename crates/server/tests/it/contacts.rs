@@ -1230,6 +1230,7 @@ async fn add_manager(
             profile: coproof_core::Profile::Manager,
             language: coproof_core::Language::En,
             password_hash: None,
+            email_verified: false,
         },
     )
     .await

@@ -10,6 +10,7 @@ mod cli;
 mod contacts;
 mod foundation;
 mod identities;
+mod identity_flows;
 mod mail;
 mod partner_mail;
 mod partner_model;

@@ -317,13 +317,14 @@ async fn setup(app: &TestApp) -> (Sides, [String; 2]) {
         "ian@recipient.test".to_string(),
     ];
     for email in &invitees {
-        let (status, _) = r0
+        let (status, invitee) = r0
             .post(
                 "/api/v1/users",
                 json!({"email": email, "name": "Invitee", "profile": "observer"}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED);
+        app.vouch(invitee["id"].as_str().unwrap()).await;
     }
     (
         Sides {

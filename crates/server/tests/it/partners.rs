@@ -462,7 +462,8 @@ async fn requests_wait_for_an_address_with_no_user(backend: Backend) {
     )
     .await;
 
-    // A user added later to an existing account: the request attaches to that account.
+    // A user added later to an existing account: the request attaches to that account once
+    // the address is verified (here the operator vouches; `identity_flows` takes the link).
     let to_later = sent(&w.s2, "later@recipient.test").await;
     assert!(partners(r).await.iter().all(|x| x["id"] != to_later));
     let (status, body) = r
@@ -472,6 +473,11 @@ async fn requests_wait_for_an_address_with_no_user(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(
+        partners(r).await.iter().all(|x| x["id"] != to_later),
+        "an unverified address attaches nothing"
+    );
+    app.vouch(body["id"].as_str().unwrap()).await;
     both_sides(
         &to_later,
         "later@recipient.test",
@@ -485,13 +491,15 @@ async fn requests_wait_for_an_address_with_no_user(backend: Backend) {
 
     // The address joins the sender's own account: the request is dropped.
     let to_mine = sent(s, "mine@sender.test").await;
-    let (status, _) = s
+    let (status, mia) = s
         .post(
             "/api/v1/users",
             json!({"email": "mine@sender.test", "name": "Mia Mine", "profile": "visitor"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    assert!(partners(s).await.iter().any(|x| x["id"] == to_mine));
+    app.vouch(mia["id"].as_str().unwrap()).await;
     assert!(partners(s).await.iter().all(|x| x["id"] != to_mine));
     assert_eq!(
         s.get(&format!("/api/v1/partners/{to_mine}")).await.0,
@@ -500,13 +508,14 @@ async fn requests_wait_for_an_address_with_no_user(backend: Backend) {
 
     // The address joins an account that is already a partner: resolved into the partnership.
     let to_nora = sent(s, "nora@newco.test").await;
-    let (status, _) = n
+    let (status, nora) = n
         .post(
             "/api/v1/users",
             json!({"email": "nora@newco.test", "name": "Nora", "profile": "manager"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    app.vouch(nora["id"].as_str().unwrap()).await;
     both_sides(&to_nora, "nora@newco.test", s, s, GONE, &n, GONE).await;
 
     let audit = audit_actions(s).await;
@@ -514,9 +523,17 @@ async fn requests_wait_for_an_address_with_no_user(backend: Backend) {
         audit.contains(&("drop".into(), to_mine.clone())),
         "{audit:?}"
     );
+    // The sender does not see the moment its request attached to an account; the
+    // recipient does.
     assert!(
-        audit.contains(&("attach".into(), to_later.clone())),
+        !audit.contains(&("attach".into(), to_later.clone())),
         "{audit:?}"
+    );
+    assert!(
+        audit_actions(r)
+            .await
+            .contains(&("attach".into(), to_later.clone())),
+        "the recipient's log"
     );
     assert!(
         audit.contains(&("resolve".into(), to_nora.clone())),
@@ -534,13 +551,14 @@ async fn accepting_resolves_other_pending_requests_both_ways(backend: Backend) {
     let to_u = sent(s, "u@recipient.test").await;
     let to_v = sent(&w.s2, "v@recipient.test").await;
     for email in ["u@recipient.test", "v@recipient.test"] {
-        let (status, _) = r
+        let (status, added) = r
             .post(
                 "/api/v1/users",
                 json!({"email": email, "name": "New user", "profile": "manager"}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED);
+        app.vouch(added["id"].as_str().unwrap()).await;
     }
     // A request from a third account to R is not touched.
     let from_t = sent(&w.t, E).await;
@@ -723,8 +741,14 @@ async fn the_audit_log_records_every_change(backend: Backend) {
     let c = sent(&w.s2, E).await;
     ok(r, &c, "reject").await;
 
-    let s_log = audit_entries(s).await;
-    let r_log = audit_entries(r).await;
+    // The partner entries (the log also holds the users' security events).
+    let partner_entries = |log: Vec<Value>| -> Vec<Value> {
+        log.into_iter()
+            .filter(|e| e["relationship_id"].is_string())
+            .collect()
+    };
+    let s_log = partner_entries(audit_entries(s).await);
+    let r_log = partner_entries(audit_entries(r).await);
     let actions = |log: &[Value]| -> Vec<(String, String)> {
         log.iter()
             .map(|e| {

@@ -9,6 +9,8 @@ use reqwest::StatusCode;
 /// A cookie-keeping visitor that follows redirects, like a browser without JavaScript.
 struct Browser {
     base: String,
+    /// The app's database, for vouching for the addresses of page sign-ups.
+    store: coproof_store::Store,
     http: reqwest::Client,
     /// The CSRF token of the last page shown.
     csrf: String,
@@ -30,6 +32,7 @@ impl Browser {
         );
         Browser {
             base: app.base.clone(),
+            store: app.state().store.clone(),
             http: reqwest::Client::builder()
                 .cookie_store(true)
                 .default_headers(headers)
@@ -84,7 +87,31 @@ impl Browser {
         self.shown(response).await
     }
 
+    /// Signs up through the page; the address is then vouched for (as `TestApp::signup`
+    /// does), and the home page shown again without the "check your mailbox" banner.
     async fn signup(&mut self, account: &str, name: &str, email: &str, language: &str) -> Shown {
+        let shown = self.signup_unverified(account, name, email, language).await;
+        if shown.status != StatusCode::OK || !shown.url.ends_with("/?ok=signed_up") {
+            return shown;
+        }
+        let address = coproof_core::EmailAddress::parse(email).expect("an address");
+        let user = coproof_store::users::find_by_email(&self.store, &address)
+            .await
+            .expect("read")
+            .expect("the new user");
+        coproof_store::identity::vouch(&self.store, &user.id)
+            .await
+            .expect("vouched");
+        self.get("/?ok=signed_up").await
+    }
+
+    async fn signup_unverified(
+        &mut self,
+        account: &str,
+        name: &str,
+        email: &str,
+        language: &str,
+    ) -> Shown {
         self.get("/signup").await;
         self.post(
             "/signup",
@@ -747,7 +774,194 @@ on_both_backends!(
     contacts_page_company_view,
     proof_page_threads_resolves_and_takes_new_versions,
     folders_are_renamed_trashed_restored_and_emptied_from_the_pages,
+    the_banner_asks_for_the_mailed_link_until_it_is_used,
+    a_forgotten_password_is_reset_from_the_pages,
+    the_profile_page_changes_the_password_and_ends_other_sessions,
 );
+
+/// The newest link to `path` in the `.eml` mail to `to`.
+fn mailed_token(app: &TestApp, to: &str, path: &str) -> String {
+    app.mail_files()
+        .iter()
+        .rev()
+        .map(|f| crate::mail::Message::parse(f))
+        .filter(|m| m.header("to").contains(to))
+        .find_map(|m| {
+            let rest = m.body.split(&format!("{path}?token=")).nth(1)?.to_string();
+            Some(
+                rest.chars()
+                    .take_while(char::is_ascii_hexdigit)
+                    .collect::<String>(),
+            )
+        })
+        .unwrap_or_else(|| panic!("no {path} link to {to}"))
+}
+
+/// A page sign-up shows "check your mailbox" on every page, refuses partner requests with
+/// a clear message, sends the link again on request, and the link's page confirms.
+async fn the_banner_asks_for_the_mailed_link_until_it_is_used(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut b = Browser::new(&app, "en");
+    let home = b
+        .signup_unverified("Alpha", "Ann", "ann@alpha.test", "en")
+        .await;
+    assert!(home.body.contains("Check your mailbox"), "{}", home.body);
+    let page = send(&mut b, "kim@client.test").await;
+    assert!(
+        page.body.contains("Confirm your e-mail address first"),
+        "{}",
+        page.body
+    );
+    let home = b.post("/verify-email/resend", &[]).await;
+    assert!(
+        home.body.contains("We sent the e-mail again."),
+        "{}",
+        home.body
+    );
+    assert!(app.mail_delivered(10).await);
+    let token = mailed_token(&app, "ann@alpha.test", "/verify-email");
+    assert_eq!(token.len(), 64);
+    // Opening the link changes nothing by itself (mail scanners follow links).
+    let page = b.get(&format!("/verify-email?token={token}")).await;
+    assert!(page.body.contains("Confirm my address"), "{}", page.body);
+    assert!(page.body.contains("Check your mailbox"));
+    let home = b.post("/verify-email", &[("token", &token)]).await;
+    assert!(
+        home.body.contains("Your e-mail address is confirmed."),
+        "{}",
+        home.body
+    );
+    assert!(!home.body.contains("Check your mailbox"));
+    // Used once; a second use is a clear error page, in Korean too.
+    b.get(&format!("/verify-email?token={token}&lang=ko")).await;
+    let again = b.post("/verify-email", &[("token", &token)]).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("이미 사용되었거나"), "{}", again.body);
+    let page = send(&mut b, "kim@client.test").await;
+    assert!(
+        !page.body.contains("이메일 주소를 확인하십시오"),
+        "{}",
+        page.body
+    );
+}
+
+/// Forgot → the e-mailed link → a new password; the old one stops working.
+async fn a_forgotten_password_is_reset_from_the_pages(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.signup("Alpha", "ann@alpha.test").await;
+    let mut b = Browser::new(&app, "en");
+    let login = b.get("/login").await;
+    assert!(login.body.contains("href=\"/forgot-password\""));
+    b.get("/forgot-password").await;
+    for email in ["ann@alpha.test", "nobody@alpha.test"] {
+        let shown = b.post("/forgot-password", &[("email", email)]).await;
+        assert_eq!(shown.status, StatusCode::OK);
+        assert!(
+            shown
+                .body
+                .contains("a link to set a new password is on its way"),
+            "{email}: the same answer: {}",
+            shown.body
+        );
+    }
+    assert!(app.mail_delivered(10).await);
+    let token = mailed_token(&app, "ann@alpha.test", "/reset-password");
+    let page = b.get(&format!("/reset-password?token={token}")).await;
+    assert!(
+        page.body.contains("action=\"/reset-password\""),
+        "{}",
+        page.body
+    );
+    let mismatch = b
+        .post(
+            "/reset-password",
+            &[
+                ("token", &token),
+                ("password", "new password 1"),
+                ("confirm", "other"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status, StatusCode::BAD_REQUEST);
+    let done = b
+        .post(
+            "/reset-password",
+            &[
+                ("token", &token),
+                ("password", "new password 1"),
+                ("confirm", "new password 1"),
+            ],
+        )
+        .await;
+    assert!(
+        done.body.contains("Your new password is set"),
+        "{}",
+        done.body
+    );
+    let old = app
+        .anonymous()
+        .post(
+            "/api/v1/login",
+            serde_json::json!({"email": "ann@alpha.test", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(old.0, StatusCode::UNAUTHORIZED);
+    app.login("ann@alpha.test", "new password 1").await;
+}
+
+/// The profile page: name and language, and a new password that ends the other sessions.
+async fn the_profile_page_changes_the_password_and_ends_other_sessions(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let api = app.signup("Alpha", "ann@alpha.test").await;
+    let mut b = signed_in_browser(&app, "ann@alpha.test").await;
+    let page = b.get("/settings/profile").await;
+    assert!(page.body.contains("verified"), "{}", page.body);
+    let saved = b
+        .post(
+            "/settings/profile",
+            &[("name", "Ann Lee"), ("language", "ko")],
+        )
+        .await;
+    assert!(
+        saved.body.contains("프로필이 저장되었습니다"),
+        "{}",
+        saved.body
+    );
+    let wrong = b
+        .post(
+            "/settings/profile/password",
+            &[
+                ("current", "nope"),
+                ("password", "another one"),
+                ("confirm", "another one"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert!(
+        wrong.body.contains("현재 암호가 올바르지 않습니다"),
+        "{}",
+        wrong.body
+    );
+    let changed = b
+        .post(
+            "/settings/profile/password",
+            &[
+                ("current", "correct horse"),
+                ("password", "another one"),
+                ("confirm", "another one"),
+            ],
+        )
+        .await;
+    assert!(
+        changed.body.contains("암호가 변경되었습니다"),
+        "{}",
+        changed.body
+    );
+    // This browser stays signed in; the API token from sign-up has ended.
+    assert!(b.get("/").await.body.contains("Ann Lee"));
+    assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+}
 
 /// A folder page's Rename and Move to trash, the admins' Trash page (Restore, Empty
 /// trash: the files' bytes go too), and who may not.

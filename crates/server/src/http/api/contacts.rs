@@ -5,6 +5,7 @@ use super::contacts_csv;
 use crate::http::dto::Contact;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Caller};
+use crate::http::security_log::{event, note};
 use crate::state::AppState;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
@@ -15,6 +16,7 @@ use coproof_core::contact::{Kind, Search};
 use coproof_core::Refusal;
 use coproof_store::contacts::guests::{self, GuestInput};
 use coproof_store::contacts::{self, After, Filter};
+use coproof_store::security::SecurityAction;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -250,6 +252,11 @@ pub async fn import(
     let file = contacts_csv::file_of(request, &state).await?;
     let rows = contacts_csv::read(&file)?;
     let report = guests::import(&state.store, &caller.user, &rows).await?;
+    let imported = event(SecurityAction::ContactsImported, &caller.user, caller.ip).changed(
+        None,
+        Some(serde_json::json!({ "imported": report.imported })),
+    );
+    note(&state, imported).await;
     Ok(Json(ImportReport {
         imported: report.imported,
         refused: report

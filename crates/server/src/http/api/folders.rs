@@ -4,12 +4,14 @@
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, Caller};
 use crate::http::item_dto::{Folder, FolderContents};
+use crate::http::security_log::{event, note};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use coproof_core::file_name::parse_folder_name;
 use coproof_store::items::{folders, trash};
+use coproof_store::security::SecurityAction;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -146,5 +148,10 @@ pub async fn restore(
 pub async fn empty_trash(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     let keys = trash::empty(&state.store, &caller.user).await?;
     state.files.remove(keys).await;
+    note(
+        &state,
+        event(SecurityAction::TrashEmptied, &caller.user, caller.ip),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

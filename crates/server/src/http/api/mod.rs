@@ -5,10 +5,12 @@ pub mod contacts;
 pub mod contacts_csv;
 pub mod files;
 pub mod folders;
+pub mod identity;
 pub mod partners;
 pub mod proofs;
 pub mod sessions;
 pub mod shares;
+pub mod two_factor;
 pub mod users;
 
 use crate::state::AppState;
@@ -22,6 +24,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::login))
         .routes(routes!(sessions::logout))
         .routes(routes!(sessions::me))
+        .routes(routes!(identity::verify_email))
+        .routes(routes!(identity::resend_verification))
+        .routes(routes!(identity::forgot_password))
+        .routes(routes!(identity::reset_password))
+        .routes(routes!(identity::change_password))
+        .routes(routes!(
+            identity::list_sessions,
+            identity::end_other_sessions
+        ))
+        .routes(routes!(identity::end_session))
+        .routes(routes!(identity::create_token))
+        .routes(routes!(two_factor::offer, two_factor::turn_off))
+        .routes(routes!(two_factor::confirm))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::update))
         .routes(routes!(partners::list, partners::send))

@@ -1,19 +1,25 @@
 //! Sign-up, log-in, log-out and `me`.
 
+use crate::http::client_ip::ClientIp;
 use crate::http::dto::{Account, Session, User};
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, Caller};
+use crate::http::security_log::{event, note};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use coproof_core::throttle::{self, Throttle};
 use coproof_core::{
     name::parse_name, password::check_password, EmailAddress, Language, Profile, Refusal,
 };
+use coproof_store::security::SecurityAction;
 use coproof_store::tokens::{self, Kind};
 use coproof_store::users::NewUser;
 use coproof_store::{accounts, users};
+use coproof_store::{attempts, two_factor};
 use serde::Deserialize;
+use std::net::IpAddr;
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,7 +44,8 @@ pub fn parse_language(raw: Option<&str>) -> Result<Language, ApiError> {
 /// Creates an account; its first user is a billing admin.
 #[utoipa::path(post, path = "/signup", tag = "sessions", request_body = SignupRequest,
     responses((status = 201, body = Session), (status = 400, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
 pub async fn signup(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SignupRequest>,
@@ -57,6 +64,7 @@ pub async fn signup(
         profile: Profile::BillingAdmin,
         language,
         password_hash: Some(state.hasher.hash(&req.password).await?),
+        email_verified: false,
     };
     let (account, user) = accounts::sign_up(&state.store, &account_name, &owner).await?;
     let token = tokens::issue(&state.store, &user.id, Kind::Api).await?;
@@ -75,16 +83,38 @@ pub async fn signup(
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// A TOTP code or a recovery code, when the user has two-factor sign-in on.
+    pub code: Option<String>,
 }
 
-/// Checks a password and gives the user (and account) behind it, or
-/// `invalid_credentials` alike for an unknown address, a wrong password and a
-/// deactivated user.
+/// The throttle keys of a sign-in attempt: the address (as typed, when it does not parse)
+/// and the client IP.
+pub fn sign_in_limits(email: &str, ip: IpAddr) -> [(String, Throttle); 2] {
+    let address = EmailAddress::parse(email).map_or_else(
+        |_| email.trim().to_lowercase().chars().take(320).collect(),
+        |e| e.as_str().to_string(),
+    );
+    [
+        (format!("sign-in:{address}"), throttle::SIGN_IN_PER_ADDRESS),
+        (format!("sign-in-ip:{ip}"), throttle::SIGN_IN_PER_IP),
+    ]
+}
+
+/// Checks a password (and, for a user with two-factor on, a code) and gives the user (and
+/// account) behind it, or `invalid_credentials` alike for an unknown address, a wrong
+/// password and a deactivated user. Failures are counted per address and per client IP;
+/// past the throttle every attempt is `rate_limited`, whatever the password
+/// (`spec/api.md`). A right password without a code is `two_factor_required`; a wrong
+/// code is `invalid_code` and counts as a failure.
 pub async fn check_credentials(
     state: &AppState,
     email: &str,
     password: &str,
+    code: Option<&str>,
+    ip: IpAddr,
 ) -> ApiResult<(coproof_store::users::User, coproof_store::accounts::Account)> {
+    let limits = sign_in_limits(email, ip);
+    attempts::check(&state.store, &limits).await?;
     let found = match EmailAddress::parse(email) {
         Ok(email) => users::find_for_login(&state.store, &email).await?,
         Err(_) => None,
@@ -96,21 +126,50 @@ pub async fn check_credentials(
     let matches = state.hasher.verify(password, hash).await?;
     match user {
         Some(user) if matches && user.active => {
+            if user.two_factor {
+                let code = code.map(str::trim).filter(|c| !c.is_empty());
+                let Some(code) = code else {
+                    return Err(Refusal::TwoFactorRequired.into());
+                };
+                let now = crate::http::api::two_factor::now_secs();
+                if !two_factor::use_code(&state.store, &user.id, code, now).await? {
+                    let keys: Vec<String> = limits.into_iter().map(|(key, _)| key).collect();
+                    attempts::count(&state.store, &keys).await?;
+                    let mut failed = event(SecurityAction::LoginFailed, &user, ip).about(&user.id);
+                    failed.actor_user_id = None;
+                    note(state, failed).await;
+                    return Err(Refusal::WrongSignInCode.into());
+                }
+            }
             let account = accounts::get(&state.store, &user.account_id).await?;
+            note(state, event(SecurityAction::Login, &user, ip)).await;
             Ok((user, account))
         }
-        _ => Err(Refusal::InvalidCredentials.into()),
+        found => {
+            let keys: Vec<String> = limits.into_iter().map(|(key, _)| key).collect();
+            attempts::count(&state.store, &keys).await?;
+            if let Some(user) = found {
+                // Someone tried this user's address: its account's admins see it.
+                let mut failed = event(SecurityAction::LoginFailed, &user, ip).about(&user.id);
+                failed.actor_user_id = None;
+                note(state, failed).await;
+            }
+            Err(Refusal::InvalidCredentials.into())
+        }
     }
 }
 
 /// Exchanges an address and password for an API token.
 #[utoipa::path(post, path = "/login", tag = "sessions", request_body = LoginRequest,
-    responses((status = 200, body = Session), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Session), (status = 401, body = ErrorBody),
+              (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<Session>> {
-    let (user, account) = check_credentials(&state, &req.email, &req.password).await?;
+    let (user, account) =
+        check_credentials(&state, &req.email, &req.password, req.code.as_deref(), ip).await?;
     let token = tokens::issue(&state.store, &user.id, Kind::Api).await?;
     Ok(Json(Session {
         token: Some(token),
@@ -122,8 +181,13 @@ pub async fn login(
 /// Ends the token that signed this request.
 #[utoipa::path(post, path = "/logout", tag = "sessions", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+pub async fn logout(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    caller: Caller,
+) -> ApiResult<StatusCode> {
     tokens::revoke(&state.store, &caller.secret).await?;
+    note(&state, event(SecurityAction::Logout, &caller.user, ip)).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,12 +4,14 @@ use crate::http::dto::Account;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Caller, PageQuery};
 use crate::http::item_dto::{Share, SharedItem};
+use crate::http::security_log::{event, note};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use coproof_core::sharing::ItemKind;
 use coproof_store::items::shares::{self, Target};
+use coproof_store::security::SecurityAction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -66,6 +68,10 @@ async fn create(
     )
     .await?;
     state.mail_wake.notify_one();
+    for share in &made {
+        let added = event(SecurityAction::ShareAdded, &caller.user, caller.ip).about(&share.id);
+        note(state, added).await;
+    }
     let all: Vec<Share> = made.iter().map(Share::from).collect();
     let first = made
         .first()
@@ -156,6 +162,11 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     shares::delete(&state.store, &caller.user, &id).await?;
+    note(
+        &state,
+        event(SecurityAction::ShareRemoved, &caller.user, caller.ip).about(id),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,12 +4,14 @@ use super::sessions::parse_language;
 use crate::http::dto::User;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{next_cursor, ApiJson, ApiQuery, Caller, PageQuery};
+use crate::http::security_log::{event, note, user_state};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use coproof_core::{name::parse_name, password::check_password, EmailAddress, Profile, Refusal};
 use coproof_store::ids::looks_like_id;
+use coproof_store::security::SecurityAction;
 use coproof_store::users::{self, NewUser, UserChange};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -22,12 +24,16 @@ pub struct UserList {
 
 /// The users of the caller's account.
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(PageQuery),
-    responses((status = 200, body = UserList), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = UserList), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<UserList>> {
+    if !caller.user.profile.lists_users() {
+        return Err(Refusal::Forbidden.into());
+    }
     let (limit, cursor) = page.parse()?;
     let found = users::list(&state.store, &caller.user.account_id, cursor, limit).await?;
     Ok(Json(UserList {
@@ -76,9 +82,14 @@ pub async fn create(
         profile,
         language,
         password_hash,
+        email_verified: false,
     };
     let user = users::create(&state.store, &caller.user, &new).await?;
     state.mail_wake.notify_one();
+    let added = event(SecurityAction::UserAdded, &caller.user, caller.ip)
+        .about(&user.id)
+        .changed(None, Some(user_state(&user)));
+    note(&state, added).await;
     Ok((StatusCode::CREATED, Json(User::from(&user))))
 }
 
@@ -118,6 +129,10 @@ pub async fn update(
             Some(l) => Some(parse_language(Some(l))?),
         },
     };
-    let user = users::update(&state.store, &caller.user, &id, &change).await?;
+    let (before, user) = users::update(&state.store, &caller.user, &id, &change).await?;
+    let changed = event(SecurityAction::UserChanged, &caller.user, caller.ip)
+        .about(&user.id)
+        .changed(Some(user_state(&before)), Some(user_state(&user)));
+    note(&state, changed).await;
     Ok(Json(User::from(&user)))
 }

@@ -3,22 +3,28 @@
 use super::session;
 use super::{Chrome, Posted, Visitor};
 use crate::http::api::sessions::check_credentials;
+use crate::http::client_ip::ClientIp;
 use crate::http::error::ApiError;
+use crate::http::security_log::{event, note};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use coproof_core::Refusal;
 use coproof_core::{name::parse_name, password::check_password, EmailAddress, Language, Profile};
+use coproof_store::security::SecurityAction;
 use coproof_store::tokens::{self, Kind};
 use coproof_store::users::NewUser;
-use coproof_store::{accounts, users};
+use coproof_store::{accounts, identity, StoreError};
 
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
     c: Chrome,
     email: String,
+    /// Ask for a two-factor code as well.
+    needs_code: bool,
 }
 
 pub async fn login_page(visitor: Visitor) -> Response {
@@ -28,13 +34,19 @@ pub async fn login_page(visitor: Visitor) -> Response {
     let page = LoginPage {
         c: visitor.chrome("login-title"),
         email: String::new(),
+        needs_code: false,
     };
     visitor.render(&page)
 }
 
-pub async fn login(State(state): State<AppState>, posted: Posted) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    posted: Posted,
+) -> Response {
     let email = posted.field("email").to_string();
-    let result = check_credentials(&state, &email, posted.field("password")).await;
+    let code = Some(posted.field("code")).filter(|c| !c.is_empty());
+    let result = check_credentials(&state, &email, posted.field("password"), code, ip).await;
     let mut visitor = posted.visitor;
     match result {
         Ok((user, _)) => match tokens::issue(&state.store, &user.id, Kind::Session).await {
@@ -46,8 +58,17 @@ pub async fn login(State(state): State<AppState>, posted: Posted) -> Response {
         },
         Err(error) => {
             let mut c = visitor.chrome("login-title");
-            c.error = Some(message(&c, &error));
-            let page = LoginPage { c, email };
+            let needs_code = matches!(error.code, "two_factor_required" | "invalid_code");
+            c.error = Some(match error.code {
+                "rate_limited" => c.t.get("error-sign_in_rate_limited"),
+                "two_factor_required" => c.t.get("login-code-needed"),
+                _ => message(&c, &error),
+            });
+            let page = LoginPage {
+                c,
+                email,
+                needs_code,
+            };
             let status = error.status;
             let html = page.render();
             visitor.page(status, html)
@@ -105,6 +126,7 @@ async fn create_account(state: &AppState, posted: &Posted) -> Result<String, Api
         profile: Profile::BillingAdmin,
         language,
         password_hash: Some(state.hasher.hash(password).await?),
+        email_verified: false,
     };
     let (_, user) = accounts::sign_up(&state.store, &account_name, &owner).await?;
     state.mail_wake.notify_one();
@@ -134,12 +156,17 @@ pub async fn signup(State(state): State<AppState>, posted: Posted) -> Response {
     }
 }
 
-pub async fn logout(State(state): State<AppState>, posted: Posted) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    posted: Posted,
+) -> Response {
     let mut visitor = posted.visitor;
     if let Some(signed_in) = &visitor.signed_in {
         if let Err(e) = tokens::revoke(&state.store, &signed_in.secret).await {
             return visitor.fail(e);
         }
+        note(&state, event(SecurityAction::Logout, &signed_in.user, ip)).await;
     }
     visitor.add_cookie(session::clear_session_cookie(visitor.secure()));
     visitor.redirect("/login?ok=signed_out")
@@ -150,6 +177,7 @@ pub async fn logout(State(state): State<AppState>, posted: Posted) -> Response {
 struct SetPasswordPage {
     c: Chrome,
     token: String,
+    action: &'static str,
 }
 
 fn well_formed(token: &str) -> bool {
@@ -164,6 +192,7 @@ pub async fn set_password_page(visitor: Visitor) -> Response {
     let page = SetPasswordPage {
         c: visitor.chrome("set-password-title"),
         token,
+        action: "/set-password",
     };
     visitor.render(&page)
 }
@@ -184,14 +213,10 @@ async fn apply_password(state: &AppState, posted: &Posted) -> Result<(), ApiErro
         return Err(expired());
     }
     let hash = state.hasher.hash(password).await?;
-    let mut tx = state.store.begin().await?;
-    let user_id = tokens::take(&mut tx, token, Kind::SetPassword)
-        .await?
-        .ok_or_else(expired)?;
-    users::set_password_hash(&mut tx, &user_id, &hash).await?;
-    tx.commit().await?;
-    state.store.identities_changed();
-    Ok(())
+    match identity::use_password_link(&state.store, token, Kind::SetPassword, &hash).await {
+        Err(StoreError::Refused(Refusal::InvalidToken)) => Err(expired()),
+        done => done.map(|_| ()).map_err(ApiError::from),
+    }
 }
 
 pub async fn set_password(State(state): State<AppState>, posted: Posted) -> Response {
@@ -206,6 +231,7 @@ pub async fn set_password(State(state): State<AppState>, posted: Posted) -> Resp
             let page = SetPasswordPage {
                 c,
                 token: posted.field("token").to_string(),
+                action: "/set-password",
             };
             let html = page.render();
             posted.visitor.page(error.status, html)

@@ -5,6 +5,7 @@ use super::{with_code, Chrome, SignedPost, Visitor};
 use crate::http::api::contacts::{decode_cursor, encode_cursor, parse_filter, ContactQuery};
 use crate::http::api::contacts_csv;
 use crate::http::error::ApiError;
+use crate::http::security_log::{event, note};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,6 +14,7 @@ use coproof_core::contact::{check_delete, Kind};
 use coproof_core::Refusal;
 use coproof_store::contacts::guests::{self, GuestInput};
 use coproof_store::contacts::{self, After, Contact};
+use coproof_store::security::SecurityAction;
 
 const PAGE: &str = "/contacts";
 const LIMIT: u32 = 50;
@@ -291,6 +293,11 @@ pub async fn import(
     };
     match guests::import(&state.store, &me, &rows).await {
         Ok(report) => {
+            let imported = event(SecurityAction::ContactsImported, &me, posted.visitor.ip).changed(
+                None,
+                Some(serde_json::json!({ "imported": report.imported })),
+            );
+            note(&state, imported).await;
             let t = posted.visitor.t();
             let refused = report
                 .refused

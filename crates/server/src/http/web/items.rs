@@ -7,12 +7,14 @@ use super::create::{new_items, NewItems};
 use super::{when, with_code, Chrome, Signed, SignedPost};
 use crate::http::api::proofs::comment_body;
 use crate::http::error::ApiError;
+use crate::http::security_log::{event, note};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use coproof_core::sharing::{Decision, ItemKind, ProofRole};
 use coproof_store::items::{comments, files, folders, proofs, share_dialog, shares};
+use coproof_store::security::SecurityAction;
 
 /// An item in a list: where it links to, its name and a short description.
 pub struct Entry {
@@ -452,8 +454,13 @@ async fn share(
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => {
+        Ok(made) => {
             state.mail_wake.notify_one();
+            for share in &made {
+                let added =
+                    event(SecurityAction::ShareAdded, &me, posted.visitor.ip).about(&share.id);
+                note(state, added).await;
+            }
             posted.visitor.redirect(&with_code(&page, "ok", "shared"))
         }
         Err(e) => {
@@ -506,9 +513,14 @@ pub async fn delete_share(
 ) -> Response {
     let back = item_page(posted.field("back")).unwrap_or("/").to_string();
     match shares::delete(&state.store, &me, &share_id).await {
-        Ok(()) => posted
-            .visitor
-            .redirect(&with_code(&back, "ok", "share_deleted")),
+        Ok(()) => {
+            let removed =
+                event(SecurityAction::ShareRemoved, &me, posted.visitor.ip).about(share_id);
+            note(&state, removed).await;
+            posted
+                .visitor
+                .redirect(&with_code(&back, "ok", "share_deleted"))
+        }
         Err(e) => posted.visitor.fail(e),
     }
 }

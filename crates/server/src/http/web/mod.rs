@@ -2,13 +2,16 @@
 //! session cookie, CSRF-checked forms that post and redirect, and strict security headers.
 //! Handlers call the store directly, under the same rules as the JSON API.
 
+pub mod audit;
 pub mod auth;
 pub mod contacts;
 pub mod create;
 pub mod home;
 pub mod i18n;
+pub mod identity;
 pub mod items;
 pub mod partners;
+pub mod profile;
 pub mod session;
 pub mod trash;
 pub mod users;
@@ -41,7 +44,48 @@ pub fn routes() -> Router<AppState> {
             "/set-password",
             get(auth::set_password_page).post(auth::set_password),
         )
+        .route(
+            "/verify-email",
+            get(identity::verify_email_page).post(identity::verify_email),
+        )
+        .route("/verify-email/resend", post(identity::resend_verification))
+        .route(
+            "/forgot-password",
+            get(identity::forgot_page).post(identity::forgot),
+        )
+        .route(
+            "/reset-password",
+            get(identity::reset_page).post(identity::reset),
+        )
+        .route(
+            "/settings/profile",
+            get(profile::page).post(profile::change_profile),
+        )
+        .route("/settings/profile/password", post(profile::change_password))
+        .route(
+            "/settings/profile/two-factor",
+            post(profile::two_factor_start),
+        )
+        .route(
+            "/settings/profile/two-factor/confirm",
+            post(profile::two_factor_confirm),
+        )
+        .route(
+            "/settings/profile/two-factor/off",
+            post(profile::two_factor_off),
+        )
+        .route("/settings/profile/tokens", post(profile::create_token))
+        .route(
+            "/settings/profile/sessions/end-others",
+            post(profile::end_other_sessions),
+        )
+        .route(
+            "/settings/profile/sessions/{id}/end",
+            post(profile::end_session),
+        )
         .route("/settings/account", get(users::settings))
+        .route("/settings/account/audit", get(audit::page))
+        .route("/settings/account/audit.csv", get(audit::export))
         .route("/settings/account/users", get(users::page).post(users::add))
         .route("/settings/account/users/{id}", post(users::change))
         .route(
@@ -175,6 +219,8 @@ pub struct Visitor {
     pub path: String,
     pub query: HashMap<String, String>,
     secure: bool,
+    /// The client's IP address (`client_ip.rs`).
+    pub ip: std::net::IpAddr,
 }
 
 impl FromRequestParts<AppState> for Visitor {
@@ -211,6 +257,7 @@ impl FromRequestParts<AppState> for Visitor {
                     s.user =
                         store_users::update(&state.store, &s.user, &s.user.id.clone(), &change)
                             .await
+                            .map(|(_, after)| after)
                             .map_err(|e| fail(lang, e))?;
                 }
                 lang
@@ -255,6 +302,8 @@ impl FromRequestParts<AppState> for Visitor {
                 (None, session::csrf_token(&fresh))
             }
         };
+        let Ok(crate::http::client_ip::ClientIp(ip)) =
+            crate::http::client_ip::ClientIp::from_request_parts(parts, state).await;
         Ok(Visitor {
             signed_in,
             lang,
@@ -264,6 +313,7 @@ impl FromRequestParts<AppState> for Visitor {
             path: parts.uri.path().to_string(),
             query,
             secure,
+            ip,
         })
     }
 }

@@ -4,6 +4,7 @@
 use super::items::link;
 use super::{with_code, Chrome, SignedPost, Visitor};
 use crate::http::error::ApiError;
+use crate::http::security_log::{event, note};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -12,6 +13,7 @@ use coproof_core::file_name::parse_folder_name;
 use coproof_core::sharing::ItemKind;
 use coproof_store::items::folders::{self, Move};
 use coproof_store::items::trash;
+use coproof_store::security::SecurityAction;
 
 /// "Rename" on a folder page.
 pub async fn rename(
@@ -110,6 +112,11 @@ pub async fn empty(
     match trash::empty(&state.store, &me).await {
         Ok(keys) => {
             state.files.remove(keys).await;
+            note(
+                &state,
+                event(SecurityAction::TrashEmptied, &me, posted.visitor.ip),
+            )
+            .await;
             posted
                 .visitor
                 .redirect(&with_code("/trash", "ok", "trash_emptied"))

@@ -4,12 +4,14 @@
 use super::{with_code, Chrome, Posted, Visitor};
 use crate::http::error::ApiError;
 use crate::http::extract::next_cursor;
+use crate::http::security_log::{event, note, user_state};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use coproof_core::{name::parse_name, password::check_password, EmailAddress, Language, Profile};
 use coproof_store::ids::looks_like_id;
+use coproof_store::security::SecurityAction;
 use coproof_store::users::{self, NewUser, UserChange};
 
 const PAGE: &str = "/settings/account/users";
@@ -30,6 +32,8 @@ pub struct UserRow {
     pub profile: &'static str,
     pub profile_label: String,
     pub active: bool,
+    pub email_verified: bool,
+    pub two_factor: bool,
     /// Whether the viewer may change this user's profile and state.
     pub editable: bool,
 }
@@ -71,6 +75,8 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
             profile: u.profile.as_str(),
             profile_label: label(u.profile),
             active: u.active,
+            email_verified: u.email_verified,
+            two_factor: u.two_factor,
             editable: me.profile.may_grant(u.profile),
         })
         .collect();
@@ -112,9 +118,14 @@ async fn create(state: &AppState, posted: &Posted) -> Result<(), ApiError> {
         profile,
         language,
         password_hash,
+        email_verified: false,
     };
-    users::create(&state.store, me, &new).await?;
+    let user = users::create(&state.store, me, &new).await?;
     state.mail_wake.notify_one();
+    let added = event(SecurityAction::UserAdded, me, posted.visitor.ip)
+        .about(&user.id)
+        .changed(None, Some(user_state(&user)));
+    note(state, added).await;
     Ok(())
 }
 
@@ -163,7 +174,13 @@ pub async fn change(
         ..UserChange::default()
     };
     let to = match users::update(&state.store, &me, &id, &change).await {
-        Ok(_) => with_code(PAGE, "ok", "user_changed"),
+        Ok((before, after)) => {
+            let changed = event(SecurityAction::UserChanged, &me, posted.visitor.ip)
+                .about(&after.id)
+                .changed(Some(user_state(&before)), Some(user_state(&after)));
+            note(&state, changed).await;
+            with_code(PAGE, "ok", "user_changed")
+        }
         Err(e) => with_code(PAGE, "error", ApiError::from(e).code),
     };
     posted.visitor.redirect(&to)
