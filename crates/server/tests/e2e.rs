@@ -2,7 +2,9 @@
 //! `chromium-driver`) driven over WebDriver. Two browsers, one per account, walk the
 //! product document: send a partner invitation, see it arrive, reject and ignore one, let a
 //! second administrator accept another, delete from each side, remove the partnership, and
-//! read the Korean pages. A screenshot of each step is kept under `target/e2e/`.
+//! read the Korean pages; verify addresses from the e-mailed links, reset a forgotten
+//! password and turn on two-factor sign-in. A screenshot of each step is kept under
+//! `target/e2e/`.
 //!
 //! Skipped with a notice when Chromium or chromedriver is not installed.
 
@@ -308,8 +310,12 @@ fn mailed_link(mail_dir: &Path, to: &str, path: &str) -> Option<String> {
     files.sort();
     files.iter().rev().find_map(|file| {
         let raw = std::fs::read_to_string(file).ok()?;
-        // Undo quoted-printable soft line breaks; a token is plain hex either way.
-        let text = raw.replace("=\r\n", "").replace("=\n", "");
+        // Undo quoted-printable's soft line breaks and its escaped "=" (the link's only
+        // escaped character: a token is plain hex).
+        let text = raw
+            .replace("=\r\n", "")
+            .replace("=\n", "")
+            .replace("=3D", "=");
         let to_line = text
             .lines()
             .find(|l| l.to_ascii_lowercase().starts_with("to:"))?;
@@ -755,4 +761,68 @@ async fn walkthrough(base: String, mail: PathBuf, mut clients: Vec<Client>) {
     observer.sees("내 프로필").await;
     observer.sees("확인됨").await;
     observer.shot("17-profile-korean").await;
+
+    // He turns on two-factor sign-in: the QR code and its key, a first code from his
+    // authenticator app (here an RFC 6238 implementation apart from the server's), then
+    // the recovery codes, once.
+    observer.go("/settings/profile?lang=en").await;
+    observer
+        .fill("#start-password", "a brand new password")
+        .await;
+    observer
+        .click("form[action='/settings/profile/two-factor'] button")
+        .await;
+    observer.find("img.qr").await;
+    let key = observer
+        .find("code.totp-secret")
+        .await
+        .text()
+        .await
+        .expect("the key");
+    let app = authenticator(&key);
+    let now = unix_now();
+    observer.fill("#confirm-code", &app.generate(now)).await;
+    observer
+        .click("form[action='/settings/profile/two-factor/confirm'] button")
+        .await;
+    observer.sees("Your recovery codes").await;
+    assert_eq!(
+        observer
+            .c
+            .find_all(Locator::Css("ul.recovery-codes li"))
+            .await
+            .expect("codes")
+            .len(),
+        10
+    );
+    observer.shot("18-two-factor-on").await;
+
+    // Signing in now takes a code too.
+    observer.click("form[action='/logout'] button").await;
+    observer
+        .login("ben@beta.test", "a brand new password")
+        .await;
+    observer
+        .sees("enter your password again with the code")
+        .await;
+    observer.fill("#password", "a brand new password").await;
+    observer.fill("#code", &app.generate(now + 30)).await;
+    observer.click("main form button[type=submit]").await;
+    observer.sees("Signed in as Ben Beta").await;
+    observer.shot("19-signed-in-with-a-code").await;
+}
+
+/// An authenticator app holding `key` (base32).
+fn authenticator(key: &str) -> totp_rs::TOTP {
+    let secret = totp_rs::Secret::Encoded(key.trim().to_string())
+        .to_bytes()
+        .expect("a base32 key");
+    totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, 30, secret)
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
 }

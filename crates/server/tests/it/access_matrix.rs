@@ -1,5 +1,6 @@
-//! The access matrix: every route of folders, files, proofs and shares × every kind of
-//! caller → the expected status, as one table.
+//! The access matrix: every route of folders, files, proofs and shares, and the account's
+//! users, audit log, sessions, tokens and two-factor × every kind of caller → the expected
+//! status, as one table.
 //!
 //! The world: account Agency (own) with its billing admin, a supervisor, a manager who
 //! made everything, an observer who reviews the proof, a visitor with nothing shared; an
@@ -157,6 +158,13 @@ enum Route {
     RestoreFreshlyTrashed,
     ListTrash,
     EmptyTrash,
+    ListUsers,
+    AuditLog,
+    ListSessions,
+    CreateToken,
+    ResendVerification,
+    EndSupervisorsFreshToken,
+    OfferTwoFactorWithWrongPassword,
 }
 
 async fn call(w: &World, route: Route, actor: &Client) -> StatusCode {
@@ -271,6 +279,36 @@ async fn call(w: &World, route: Route, actor: &Client) -> StatusCode {
         }
         Route::ListTrash => (Method::GET, "/api/v1/trash".into(), None),
         Route::EmptyTrash => (Method::DELETE, "/api/v1/trash".into(), None),
+        Route::ListUsers => (Method::GET, "/api/v1/users".into(), None),
+        Route::AuditLog => (Method::GET, "/api/v1/audit".into(), None),
+        Route::ListSessions => (Method::GET, "/api/v1/sessions".into(), None),
+        Route::CreateToken => (
+            Method::POST,
+            "/api/v1/tokens".into(),
+            Some(json!({"name": "matrix", "expires_in_days": 1})),
+        ),
+        Route::ResendVerification => (
+            Method::POST,
+            "/api/v1/email/verify/resend".into(),
+            Some(json!({})),
+        ),
+        Route::EndSupervisorsFreshToken => {
+            let (status, made) = w
+                .supervisor
+                .post("/api/v1/tokens", json!({"name": "fresh"}))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{made}");
+            (
+                Method::DELETE,
+                format!("/api/v1/sessions/{}", id(&made)),
+                None,
+            )
+        }
+        Route::OfferTwoFactorWithWrongPassword => (
+            Method::POST,
+            "/api/v1/two-factor".into(),
+            Some(json!({"password": "not the password"})),
+        ),
     };
     actor.request(method, &path, body).await.0
 }
@@ -309,6 +347,13 @@ async fn every_route_for_every_caller(backend: Backend) {
         (Route::RestoreFreshlyTrashed, [200, 403, 403, 403, 403, 404, 403, 403, 404, 404, 401]),
         (Route::ListTrash,          [200, 403, 403, 403, 403, 200, 403, 403, 200, 200, 401]),
         (Route::EmptyTrash,         [204, 403, 403, 403, 403, 204, 403, 403, 204, 204, 401]),
+        (Route::ListUsers,          [200, 200, 200, 200, 403, 200, 200, 200, 200, 200, 401]),
+        (Route::AuditLog,           [200, 403, 403, 403, 403, 200, 403, 403, 200, 200, 401]),
+        (Route::ListSessions,       [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401]),
+        (Route::CreateToken,        [201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 401]),
+        (Route::ResendVerification, [202, 202, 202, 202, 202, 202, 202, 202, 202, 202, 401]),
+        (Route::EndSupervisorsFreshToken, [404, 204, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
+        (Route::OfferTwoFactorWithWrongPassword, [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401]),
     ];
     let mut wrong = Vec::new();
     for (route, expected) in table {

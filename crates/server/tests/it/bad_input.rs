@@ -243,7 +243,195 @@ async fn sqlish_text_is_just_text(backend: Backend) {
     app.signup("Other", "other@agency.example").await;
 }
 
+/// Every identity route: malformed bodies, wrong types and odd values are a 4xx with a
+/// code, and change nothing (the user can still sign in with its password, no session or
+/// token appeared).
+async fn identity_routes_refuse_bad_input(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let anon = app.anonymous();
+    let (_, before) = ann.get("/api/v1/sessions").await;
+    let cases: Vec<(&crate::support::Client, Method, &str, Value, &str)> = vec![
+        (
+            &anon,
+            Method::POST,
+            "/api/v1/email/verify",
+            json!({}),
+            "invalid_input",
+        ),
+        (
+            &anon,
+            Method::POST,
+            "/api/v1/email/verify",
+            json!({"token": 7}),
+            "invalid_input",
+        ),
+        (
+            &anon,
+            Method::POST,
+            "/api/v1/email/verify",
+            json!({"token": "../../etc"}),
+            "invalid_token",
+        ),
+        (
+            &anon,
+            Method::POST,
+            "/api/v1/email/verify",
+            json!({"token": "ab".repeat(32)}),
+            "invalid_token",
+        ),
+        (
+            &anon,
+            Method::POST,
+            "/api/v1/password/forgot",
+            json!({"email": "not an address"}),
+            "invalid_email",
+        ),
+        (
+            &anon,
+            Method::POST,
+            "/api/v1/password/forgot",
+            json!({"email": null}),
+            "invalid_input",
+        ),
+        (
+            &anon,
+            Method::POST,
+            "/api/v1/password/reset",
+            json!({"token": "x", "password": "long enough"}),
+            "invalid_token",
+        ),
+        (
+            &anon,
+            Method::POST,
+            "/api/v1/password/reset",
+            json!({"token": "ab".repeat(32), "password": "short"}),
+            "invalid_password",
+        ),
+        (
+            &anon,
+            Method::POST,
+            "/api/v1/password/reset",
+            json!({"password": "long enough"}),
+            "invalid_input",
+        ),
+        (
+            &ann,
+            Method::POST,
+            "/api/v1/password",
+            json!({"current_password": "correct horse", "new_password": "short"}),
+            "invalid_password",
+        ),
+        (
+            &ann,
+            Method::POST,
+            "/api/v1/password",
+            json!({"current_password": "correct horse"}),
+            "invalid_input",
+        ),
+        (
+            &ann,
+            Method::POST,
+            "/api/v1/tokens",
+            json!({"name": ""}),
+            "invalid_input",
+        ),
+        (
+            &ann,
+            Method::POST,
+            "/api/v1/tokens",
+            json!({"name": "x", "expires_in_days": 0}),
+            "invalid_input",
+        ),
+        (
+            &ann,
+            Method::POST,
+            "/api/v1/tokens",
+            json!({"name": "x", "expires_in_days": 366}),
+            "invalid_input",
+        ),
+        (
+            &ann,
+            Method::POST,
+            "/api/v1/tokens",
+            json!({"name": "x", "expires_in_days": -1}),
+            "invalid_input",
+        ),
+        (
+            &ann,
+            Method::POST,
+            "/api/v1/tokens",
+            json!({"name": "n".repeat(101)}),
+            "invalid_input",
+        ),
+        (
+            &ann,
+            Method::DELETE,
+            "/api/v1/sessions/1%20OR%201=1",
+            json!({}),
+            "not_found",
+        ),
+        (
+            &ann,
+            Method::POST,
+            "/api/v1/two-factor/confirm",
+            json!({"code": "123456"}),
+            "invalid_code",
+        ),
+        (
+            &ann,
+            Method::POST,
+            "/api/v1/two-factor/confirm",
+            json!({"code": 123456}),
+            "invalid_input",
+        ),
+        (
+            &ann,
+            Method::DELETE,
+            "/api/v1/two-factor",
+            json!({"password": "correct horse"}),
+            "invalid_input",
+        ),
+        (
+            &ann,
+            Method::GET,
+            "/api/v1/audit?action=drop%20table",
+            json!(null),
+            "invalid_input",
+        ),
+        (
+            &ann,
+            Method::GET,
+            "/api/v1/audit?limit=0",
+            json!(null),
+            "invalid_input",
+        ),
+        (
+            &anon,
+            Method::POST,
+            "/api/v1/login",
+            json!({"email": "ann@agency.example", "password": "correct horse", "code": 5}),
+            "invalid_input",
+        ),
+    ];
+    for (client, method, path, body, want) in cases {
+        let body = (!body.is_null()).then_some(body);
+        let (status, answer) = client.request(method.clone(), path, body.clone()).await;
+        assert!(
+            status.is_client_error(),
+            "{method} {path} {body:?}: {status} {answer}"
+        );
+        assert_envelope(&answer);
+        assert_eq!(code(&answer), want, "{method} {path} {body:?}: {answer}");
+    }
+    // Nothing changed: the same sessions, the same password.
+    let (_, after) = ann.get("/api/v1/sessions").await;
+    assert_eq!(before, after);
+    app.login("ann@agency.example", "correct horse").await;
+}
+
 on_both_backends!(
+    identity_routes_refuse_bad_input,
     malformed_requests_get_an_envelope,
     odd_ids_and_routes,
     sqlish_text_is_just_text,

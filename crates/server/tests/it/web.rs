@@ -777,7 +777,150 @@ on_both_backends!(
     the_banner_asks_for_the_mailed_link_until_it_is_used,
     a_forgotten_password_is_reset_from_the_pages,
     the_profile_page_changes_the_password_and_ends_other_sessions,
+    two_factor_is_set_up_and_used_from_the_pages,
 );
+
+/// An authenticator app holding `key` (base32): RFC 6238 apart from the server's code.
+fn authenticator(key: &str) -> totp_rs::TOTP {
+    let secret = totp_rs::Secret::Encoded(key.to_string())
+        .to_bytes()
+        .expect("a base32 key");
+    totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, 30, secret)
+}
+
+/// The profile page offers two-factor with a QR code and its key; the first code turns it
+/// on and shows ten recovery codes once; the log-in page then asks for a code; a token
+/// made on the page works once shown; sessions are listed and ended.
+async fn two_factor_is_set_up_and_used_from_the_pages(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.signup("Alpha", "ann@alpha.test").await;
+    let mut b = signed_in_browser(&app, "ann@alpha.test").await;
+    b.get("/settings/profile").await;
+    let offered = b
+        .post(
+            "/settings/profile/two-factor",
+            &[("password", "correct horse")],
+        )
+        .await;
+    assert!(
+        offered.body.contains("src=\"data:image/svg+xml;base64,"),
+        "{}",
+        offered.body
+    );
+    let key = offered
+        .body
+        .split("class=\"totp-secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the key")
+        .to_string();
+    let app_codes = authenticator(&key);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let wrong = b
+        .post(
+            "/settings/profile/two-factor/confirm",
+            &[("code", "000000")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    let on = b
+        .post(
+            "/settings/profile/two-factor/confirm",
+            &[("code", &app_codes.generate(now))],
+        )
+        .await;
+    assert_eq!(on.body.matches("<li><code>").count(), 10, "{}", on.body);
+    let recovery = on
+        .body
+        .split("<li><code>")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("a recovery code")
+        .to_string();
+    assert!(b
+        .get("/settings/profile")
+        .await
+        .body
+        .contains("data-two-factor=\"true\""));
+    let users = b.get("/settings/account/users").await;
+    assert!(users.body.contains("two-factor on"), "{}", users.body);
+
+    // A token made on the page is shown once and works as a bearer token.
+    let made = b
+        .post("/settings/profile/tokens", &[("name", "CI"), ("days", "7")])
+        .await;
+    let token = made
+        .body
+        .split("class=\"new-token\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the token shown once")
+        .to_string();
+    let bearer = crate::support::Client::new(&app.base, Some(token));
+    assert_eq!(bearer.get("/api/v1/me").await.0, StatusCode::OK);
+    assert!(!b.get("/settings/profile").await.body.contains("new-token"));
+
+    // The log-in page asks for a code; a recovery code works once.
+    let mut other = Browser::new(&app, "en");
+    other.get("/login").await;
+    let asked = other
+        .post(
+            "/login",
+            &[("email", "ann@alpha.test"), ("password", "correct horse")],
+        )
+        .await;
+    assert!(asked.body.contains("id=\"code\""), "{}", asked.body);
+    let signed = other
+        .post(
+            "/login",
+            &[
+                ("email", "ann@alpha.test"),
+                ("password", "correct horse"),
+                ("code", &recovery.to_uppercase()),
+            ],
+        )
+        .await;
+    assert!(signed.body.contains("Signed in as"), "{}", signed.body);
+    let mut third = Browser::new(&app, "en");
+    third.get("/login").await;
+    let again = third
+        .post(
+            "/login",
+            &[
+                ("email", "ann@alpha.test"),
+                ("password", "correct horse"),
+                ("code", &recovery),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{}", again.body);
+
+    // The first browser ends every other session: the second is signed out.
+    let profile = b.get("/settings/profile").await;
+    assert!(profile.body.matches("class=\"session\"").count() >= 3);
+    b.post("/settings/profile/sessions/end-others", &[]).await;
+    assert!(!other.get("/").await.body.contains("Signed in as"));
+    assert_eq!(bearer.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+
+    // Turning it off takes the password and a code.
+    let off = b
+        .post(
+            "/settings/profile/two-factor/off",
+            &[
+                ("password", "correct horse"),
+                ("code", &app_codes.generate(now + 30)),
+            ],
+        )
+        .await;
+    assert!(
+        off.body.contains("Two-factor sign-in is off."),
+        "{}",
+        off.body
+    );
+}
 
 /// The newest link to `path` in the `.eml` mail to `to`.
 fn mailed_token(app: &TestApp, to: &str, path: &str) -> String {
