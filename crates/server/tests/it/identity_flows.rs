@@ -888,7 +888,69 @@ async fn visitors_cannot_list_the_users(backend: Backend) {
     assert!(listed.contains("vic@agency.example"), "{body}");
 }
 
+/// A log-in posted with an `X-Forwarded-For` header.
+async fn login_via(app: &TestApp, forwarded_for: &str, email: &str) -> StatusCode {
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/login", app.base))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"email": email, "password": "wrong password"}))
+        .send()
+        .await
+        .expect("request")
+        .status()
+}
+
+/// 50 failures from one client IP hold every address from it, known or not, whatever the
+/// header says; behind a trusted proxy, `X-Forwarded-For` names the client instead.
+async fn fifty_failures_from_one_ip_hold_it_and_a_trusted_proxy_names_the_client(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.signup("Agency", "ann@agency.example").await;
+    // Ten addresses, five failures each (each address stays under its own limit).
+    for i in 0..50 {
+        let email = format!("user{}@else.example", i / 5);
+        assert_eq!(
+            login_via(&app, "203.0.113.9", &email).await,
+            StatusCode::UNAUTHORIZED,
+            "attempt {i}"
+        );
+    }
+    // The peer (127.0.0.1) is not a trusted proxy: the header changed nothing.
+    throttled(
+        &try_login(&app, "ann@agency.example", "correct horse").await,
+        15 * 60,
+        "the 51st attempt from the IP, with the right password",
+    );
+    assert_eq!(
+        login_via(&app, "198.51.100.1", "fresh@else.example").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Behind a trusted proxy, each client has its own budget.
+    let proxied = TestApp::start_with(backend, |c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    for i in 0..50 {
+        let email = format!("user{}@else.example", i / 5);
+        assert_eq!(
+            login_via(&proxied, "203.0.113.9", &email).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login_via(&proxied, "203.0.113.9", "fresh@else.example").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "that client is held"
+    );
+    assert_eq!(
+        login_via(&proxied, "198.51.100.1", "fresh@else.example").await,
+        StatusCode::UNAUTHORIZED,
+        "another client behind the same proxy is not"
+    );
+}
+
 on_both_backends!(
+    fifty_failures_from_one_ip_hold_it_and_a_trusted_proxy_names_the_client,
     signing_up_sends_a_link_that_verifies_the_address_once,
     a_user_added_with_a_password_gets_a_verification_link,
     the_set_password_link_verifies_the_address,

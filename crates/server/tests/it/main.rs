@@ -11,6 +11,7 @@ mod contacts;
 mod foundation;
 mod identities;
 mod identity_flows;
+mod identity_sessions;
 mod mail;
 mod partner_mail;
 mod partner_model;
