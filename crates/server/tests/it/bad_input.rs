@@ -430,7 +430,52 @@ async fn identity_routes_refuse_bad_input(backend: Backend) {
     app.login("ann@agency.example", "correct horse").await;
 }
 
+/// Bidi overrides, zero-width and other invisible format characters are refused in every
+/// name (the rule is `coproof_core::name`), and nothing is written.
+async fn invisible_characters_in_names_are_refused(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let anon = app.anonymous();
+    let mut signup = signup_body("eve@agency.example");
+    signup["account_name"] = json!("Evil\u{202E}Corp");
+    let cases = [
+        (&anon, "/api/v1/signup", signup),
+        (&ann, "/api/v1/folders", json!({"name": "\u{202E}gpj.exe"})),
+        (
+            &ann,
+            "/api/v1/contacts",
+            json!({"email": "g@guest.example", "name": "G\u{200B}uest"}),
+        ),
+        (
+            &ann,
+            "/api/v1/users",
+            json!({"email": "zed@agency.example", "name": "Z\u{2066}ed", "profile": "manager"}),
+        ),
+        (&ann, "/api/v1/tokens", json!({"name": "ci\u{FEFF}"})),
+    ];
+    for (client, path, body) in cases {
+        refused(
+            client.post(path, body.clone()).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        );
+    }
+    refused(
+        ann.patch(
+            &format!("/api/v1/users/{}", ann.user_id()),
+            json!({"name": "Ann\u{200F}"}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+    );
+    let (_, root) = ann.get("/api/v1/users").await;
+    assert_eq!(root["users"].as_array().map(Vec::len), Some(1), "{root}");
+    assert_eq!(root["users"][0]["name"], "Admin of Agency");
+}
+
 on_both_backends!(
+    invisible_characters_in_names_are_refused,
     identity_routes_refuse_bad_input,
     malformed_requests_get_an_envelope,
     odd_ids_and_routes,

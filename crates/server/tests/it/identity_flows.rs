@@ -949,7 +949,87 @@ async fn fifty_failures_from_one_ip_hold_it_and_a_trusted_proxy_names_the_client
     );
 }
 
+/// The housekeeping pass deletes delivered mail past the retention, tokens past their end
+/// and attempts no throttle counts any more, and nothing else.
+async fn housekeeping_deletes_only_what_nothing_needs(backend: Backend) {
+    let (app, sink) = start(backend).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    wait_token(&sink, "ann@agency.example", "/verify-email").await;
+    assert!(app.mail_delivered(10).await);
+    let store = &app.state().store;
+    let day = 24 * 3600 * 1_000_000_i64;
+    let now = coproof_store::now_micros();
+    // Age what should go: the delivered mail 31 days, one token past its end, an attempt
+    // two hours old; keep fresh ones of each beside them.
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("UPDATE outbox SET sent_at = $1 WHERE sent_at IS NOT NULL")
+        .bind(now - 31 * day)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO throttle_attempts (key, at) VALUES ('old', $1), ('new', $2)")
+        .bind(now - 2 * 3600 * 1_000_000)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (status, old) = ann.post("/api/v1/tokens", json!({"name": "old"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{old}");
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("UPDATE tokens SET expires_at = $1 WHERE id = $2")
+        .bind(now - 1)
+        .bind(old["id"].as_str().unwrap())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // Fresh mail: a reset link, delivered now.
+    post_anonymous(
+        &app,
+        "/api/v1/password/forgot",
+        json!({"email": "ann@agency.example"}),
+    )
+    .await;
+    wait_token(&sink, "ann@agency.example", "/reset-password").await;
+    assert!(app.mail_delivered(10).await);
+
+    coproof_server::housekeeping::Housekeeping::new(store.clone(), 30)
+        .run_once()
+        .await
+        .unwrap();
+    let count = |sql: &'static str| async move {
+        let mut r = store.read().await.unwrap();
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&mut *r)
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM outbox WHERE kind = 'verify_email'").await,
+        0
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM outbox WHERE kind = 'password_reset'").await,
+        1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM throttle_attempts WHERE key = 'old'").await,
+        0
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM throttle_attempts WHERE key = 'new'").await,
+        1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM tokens WHERE name = 'old'").await,
+        0
+    );
+    assert_eq!(me(&ann).await.0, StatusCode::OK, "live tokens stay");
+}
+
 on_both_backends!(
+    housekeeping_deletes_only_what_nothing_needs,
     fifty_failures_from_one_ip_hold_it_and_a_trusted_proxy_names_the_client,
     signing_up_sends_a_link_that_verifies_the_address_once,
     a_user_added_with_a_password_gets_a_verification_link,
