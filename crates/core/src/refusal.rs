@@ -49,6 +49,9 @@ pub enum Refusal {
     TwoFactorRequired,
     /// The password was right; the two-factor code was not.
     WrongSignInCode,
+    /// A state-changing request signed in by the session cookie came without proof that
+    /// our own pages sent it (JSON content type, and our Origin or the page's CSRF token).
+    Csrf,
     /// The server is at capacity for this kind of work; try again shortly.
     Busy {
         retry_after_secs: u64,
@@ -86,6 +89,7 @@ impl Refusal {
             Refusal::WrongPassword => "wrong_password",
             Refusal::Busy { .. } => "busy",
             Refusal::TwoFactorOn => "two_factor_on",
+            Refusal::Csrf => "csrf",
             Refusal::InvalidCode | Refusal::WrongSignInCode => "invalid_code",
             Refusal::TwoFactorRequired => "two_factor_required",
         }
@@ -137,6 +141,12 @@ impl Refusal {
                 format!("The server is busy; try again in {retry_after_secs} seconds.")
             }
             Refusal::TwoFactorOn => "Two-factor sign-in is already on.".into(),
+            Refusal::Csrf => {
+                "A request signed in by the session cookie must be JSON and come from \
+                 this site (its Origin) or carry the page's CSRF token in X-CSRF-Token; or use \
+                 a bearer token."
+                    .into()
+            }
             Refusal::InvalidCode | Refusal::WrongSignInCode => {
                 "That code is wrong or was already used.".into()
             }

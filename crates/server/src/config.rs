@@ -92,6 +92,10 @@ pub struct Config {
     #[arg(long, env = "COPROOF_OUTBOX_RETENTION_DAYS", default_value_t = 30)]
     pub outbox_retention_days: u32,
 
+    /// When set, `GET /metrics` answers only requests with `Authorization: Bearer <token>`.
+    #[arg(long, env = "COPROOF_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Password checks that may wait for a turn (beyond one running per core); past it,
     /// sign-in, sign-up and password changes answer 503 `busy` with `Retry-After`.
     #[arg(long, env = "COPROOF_HASH_QUEUE", default_value_t = 64)]

@@ -46,7 +46,8 @@ pub fn status_of(refusal: &Refusal) -> StatusCode {
         Refusal::Forbidden
         | Refusal::SignupDisabled
         | Refusal::EmailUnverified
-        | Refusal::WrongPassword => StatusCode::FORBIDDEN,
+        | Refusal::WrongPassword
+        | Refusal::Csrf => StatusCode::FORBIDDEN,
         Refusal::NotFound => StatusCode::NOT_FOUND,
         Refusal::OwnAccount => StatusCode::UNPROCESSABLE_ENTITY,
         Refusal::EmailTaken

@@ -88,6 +88,9 @@ impl FromRequestParts<AppState> for Caller {
         let (user, account) = tokens::resolve(&state.store, &secret, kind)
             .await?
             .ok_or(Refusal::Unauthenticated)?;
+        if kind == Kind::Session && !parts.method.is_safe() {
+            from_our_pages(parts, &state.config.public_url(), &secret)?;
+        }
         let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
         Ok(Caller {
             user,
@@ -95,6 +98,32 @@ impl FromRequestParts<AppState> for Caller {
             secret,
             ip,
         })
+    }
+}
+
+/// CSRF for the API: a request that changes something and is signed in only by the
+/// session cookie (which a browser attaches to requests from any site) must be JSON and
+/// either carry an `Origin` equal to the public URL or the page's CSRF token in
+/// `X-CSRF-Token`. A cross-site form cannot send JSON, and cannot read the token. Bearer
+/// tokens are never sent by a browser on its own, so they need none of this.
+fn from_our_pages(parts: &Parts, public_url: &str, session: &str) -> Result<(), Refusal> {
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let json = header("content-type")
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    let same_origin = header("origin").is_some_and(|o| o.eq_ignore_ascii_case(public_url));
+    let token =
+        header("x-csrf-token").is_some_and(|t| crate::http::web::session::csrf_ok(session, t));
+    if json && (same_origin || token) {
+        Ok(())
+    } else {
+        Err(Refusal::Csrf)
     }
 }
 

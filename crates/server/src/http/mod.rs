@@ -78,7 +78,19 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts(&state.config),
+        ))
         .with_state(state)
+}
+
+/// `Strict-Transport-Security` for a server whose public URL is https (browsers then never
+/// reach it over plain http); none otherwise (the layer adds nothing for `None`).
+fn hsts(config: &crate::config::Config) -> Option<HeaderValue> {
+    config
+        .secure_cookies()
+        .then(|| HeaderValue::from_static("max-age=31536000"))
 }
 
 /// JSON 404 for the API; for a browser asking for a page, the translated 404 page.

@@ -3,7 +3,7 @@
 use super::error::ErrorBody;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -47,9 +47,33 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", tag = "service", responses((status = 200, body = String)))]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Whether `headers` carry `Authorization: Bearer <token>` (compared in constant time).
+fn bears(headers: &HeaderMap, token: &str) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().as_bytes())
+        .unwrap_or_default();
+    given.len() == token.len()
+        && given
+            .iter()
+            .zip(token.as_bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// Prometheus text exposition; behind `--metrics-token` when one is set.
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, body = String), (status = 401, body = ErrorBody)))]
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = state.config.metrics_token.as_deref() {
+        if !bears(&headers, token) {
+            return super::error::ApiError::from(coproof_core::Refusal::Unauthenticated)
+                .into_response();
+        }
+    }
     if let Ok(depth) = coproof_store::outbox::depth(&state.store).await {
         metrics::gauge!("coproof_outbox_depth").set(depth as f64);
     }

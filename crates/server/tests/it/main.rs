@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod contacts;
 mod foundation;
+mod hardening;
 mod identities;
 mod identity_flows;
 mod identity_sessions;

@@ -1,0 +1,240 @@
+//! Guards against misuse from a browser and the network: CSRF on the JSON API for
+//! cookie-signed requests, `/metrics` behind its token, HSTS behind https, and downloads
+//! that run no script.
+
+use crate::on_both_backends;
+use crate::sharing::upload;
+use crate::support::{code, Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A browser signed in through the log-in page: its cookie jar and the page's CSRF token.
+async fn browser(app: &TestApp, email: &str) -> (reqwest::Client, String) {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let csrf_of = |page: &str| -> String {
+        page.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a CSRF field")
+            .to_string()
+    };
+    let page = http
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let home = http
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("email", email),
+            ("password", "correct horse"),
+            ("csrf", &csrf_of(&page)),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Signed in as"), "{home}");
+    (http, csrf_of(&home))
+}
+
+async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A cross-site page can make a browser send its cookie with a form post or a `text/plain`
+/// fetch: such requests to the API are refused, and nothing is written. JSON from our own
+/// origin, or with the page's token, goes through; bearer tokens need neither.
+async fn cookie_signed_api_writes_need_json_from_our_pages(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let (http, csrf) = browser(&app, "ann@agency.example").await;
+    let url = format!("{}/api/v1/partners", app.base);
+    let body = r#"{"email": "kim@client.example"}"#;
+    let refused = [
+        http.post(&url)
+            .header("content-type", "text/plain")
+            .body(body),
+        http.post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("email=kim@client.example"),
+        http.post(&url)
+            .header("content-type", "application/json")
+            .header("origin", "https://evil.example")
+            .body(body),
+        http.post(&url)
+            .header("content-type", "application/json")
+            .body(body),
+        http.post(&url)
+            .header("content-type", "text/plain")
+            .header("origin", app.base.as_str())
+            .body(body),
+        http.post(&url)
+            .header("content-type", "application/json")
+            .header("x-csrf-token", "00".repeat(32))
+            .body(body),
+    ];
+    for request in refused {
+        let (status, body) = answer(request.send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(code(&body), "csrf", "{body}");
+    }
+    let (_, list) = ann.get("/api/v1/partners").await;
+    assert_eq!(list["relationships"], json!([]), "nothing was sent");
+
+    // Reading with the cookie needs nothing more.
+    let (status, _) = answer(http.get(&url).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    // JSON from our own origin, or with the page's token: accepted.
+    let (status, body) = answer(
+        http.post(&url)
+            .header("content-type", "application/json")
+            .header("origin", app.base.as_str())
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = answer(
+        http.post(&url)
+            .header("content-type", "application/json; charset=utf-8")
+            .header("x-csrf-token", csrf.as_str())
+            .body(r#"{"email": "lee@client.example"}"#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // A bearer token is not a browser's: no Origin, no token, any content type.
+    let (status, body) = answer(
+        reqwest::Client::new()
+            .post(&url)
+            .bearer_auth(ann.token.clone().unwrap_or_default())
+            .header("content-type", "text/plain")
+            .body(r#"{"email": "max@client.example"}"#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // The pages' own forms still work with the cookie.
+    let page = http
+        .get(format!("{}/settings/account/partners", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("kim@client.example"), "{page}");
+}
+
+/// `/metrics` answers only with its token when one is set.
+async fn metrics_need_their_token_when_one_is_set(backend: Backend) {
+    let app =
+        TestApp::start_with(backend, |c| c.metrics_token = Some("metrics-secret".into())).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/metrics", app.base);
+    for auth in [
+        None,
+        Some("Bearer wrong"),
+        Some("Bearer metrics-secre"),
+        Some("metrics-secret"),
+    ] {
+        let mut request = http.get(&url);
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        let (status, body) = answer(request.send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{auth:?}");
+        assert_eq!(code(&body), "unauthenticated");
+    }
+    let response = http
+        .get(&url)
+        .header("authorization", "Bearer metrics-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("http_requests_total"));
+    // Without a token set, it is open (behind the operator's own network rules).
+    let open = TestApp::start(backend).await;
+    let response = http
+        .get(format!("{}/metrics", open.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// HSTS when the public URL is https, not otherwise; downloads are sandboxed.
+async fn https_sites_say_so_and_downloads_run_no_script(backend: Backend) {
+    let https = TestApp::start_with(backend, |c| {
+        c.public_url = Some("https://proof.example".into());
+    })
+    .await;
+    let response = reqwest::get(format!("{}/healthz", https.base))
+        .await
+        .unwrap();
+    assert_eq!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .and_then(|v| v.to_str().ok()),
+        Some("max-age=31536000")
+    );
+    let plain = TestApp::start(backend).await;
+    let response = reqwest::get(format!("{}/healthz", plain.base))
+        .await
+        .unwrap();
+    assert!(response
+        .headers()
+        .get("strict-transport-security")
+        .is_none());
+
+    let ann = plain.signup("Agency", "ann@agency.example").await;
+    let page = b"<html><script>alert(document.cookie)</script></html>".to_vec();
+    let (status, file) = upload(&plain, &ann, "page.html", page, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/files/{}/content",
+            plain.base,
+            file["id"].as_str().unwrap()
+        ))
+        .bearer_auth(ann.token.clone().unwrap_or_default())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let policy = response
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(policy.split(';').any(|d| d.trim() == "sandbox"), "{policy}");
+}
+
+on_both_backends!(
+    cookie_signed_api_writes_need_json_from_our_pages,
+    metrics_need_their_token_when_one_is_set,
+    https_sites_say_so_and_downloads_run_no_script,
+);
