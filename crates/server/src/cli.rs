@@ -29,6 +29,18 @@ pub enum Command {
     /// Check derived data against its sources; exits non-zero on any difference.
     #[command(subcommand)]
     Check(CheckCommand),
+    /// Copy a SQLite install (database and files) into a new folder while the server runs:
+    /// the database as it is at one instant, then the uploaded files. Restore by stopping
+    /// the server and putting both back (`docs/operations.md`, "Backups").
+    Backup {
+        #[command(flatten)]
+        database: Database,
+        /// Where uploaded files are, when not `<data-dir>/files` (`--file-store` of serve).
+        #[arg(long, env = "COPROOF_FILE_STORE")]
+        file_store: Option<String>,
+        /// A folder that does not exist yet; it gets `coproof.db` and `files/`.
+        path: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -129,6 +129,41 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("{email} is verified; partner requests waiting for it have attached");
             Ok(())
         }
+        Command::Backup {
+            database,
+            file_store,
+            path,
+        } => {
+            if path.exists() {
+                anyhow::bail!(
+                    "{} exists already; a backup goes to a new folder",
+                    path.display()
+                );
+            }
+            let store = open(&database).await?;
+            std::fs::create_dir_all(&path)?;
+            coproof_store::backup::snapshot_into(&store, &path.join("coproof.db")).await?;
+            store.close().await;
+            // Files after the database: every file the copy names was stored before it
+            // (a file is written before its row), and files are never changed in place.
+            let files = match file_store.as_deref() {
+                Some(url) if url.contains("://") => {
+                    println!("files are in {url}: back that bucket up with its own tools");
+                    None
+                }
+                Some(folder) => Some(std::path::PathBuf::from(folder)),
+                None => Some(database.data_dir.join("files")),
+            };
+            let copied = match files {
+                Some(from) => copy_tree(&from, &path.join("files"))?,
+                None => 0,
+            };
+            println!(
+                "backed up the database and {copied} files to {}",
+                path.display()
+            );
+            Ok(())
+        }
         Command::Check(CheckCommand::Contacts { database }) => {
             let store = open(&database).await?;
             coproof_store::contacts::fanout::finish_all(&store).await?;
@@ -160,4 +195,25 @@ async fn open(database: &Database) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&database.data_dir)?;
     }
     Ok(Store::open(&StoreOptions::new(database.url())).await?)
+}
+
+/// Copies the folder tree `from` into `to` (made); the number of files copied. A missing
+/// `from` is an install with no uploads yet.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<u64> {
+    std::fs::create_dir_all(to)?;
+    if !from.exists() {
+        return Ok(0);
+    }
+    let mut copied = 0;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copied += copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
 }

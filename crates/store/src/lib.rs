@@ -15,6 +15,7 @@ pub mod accounts;
 mod affinity;
 pub mod attempts;
 pub mod audit;
+pub mod backup;
 pub mod batch;
 mod checkpoints;
 pub mod contacts;

@@ -154,6 +154,10 @@ fn serve_help_documents_every_flag() {
         ("--public-url", "COPROOF_PUBLIC_URL"),
         ("--invite-limit-per-hour", "COPROOF_INVITE_LIMIT_PER_HOUR"),
         ("--allow-signup", "COPROOF_ALLOW_SIGNUP"),
+        ("--trusted-proxies", "COPROOF_TRUSTED_PROXIES"),
+        ("--outbox-retention-days", "COPROOF_OUTBOX_RETENTION_DAYS"),
+        ("--metrics-token", "COPROOF_METRICS_TOKEN"),
+        ("--hash-queue", "COPROOF_HASH_QUEUE"),
     ] {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
         assert!(help.contains(env), "{env} missing from:\n{help}");
@@ -245,4 +249,111 @@ async fn serve_runs_with_no_configuration() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
     assert!(status.success(), "{status:?}");
+}
+
+/// `coproof backup` while requests keep writing: the copy opens, passes the contacts check,
+/// and holds every request acknowledged before the backup began, and the files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_under_writes_is_whole() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let app = TestApp::start(Backend::Sqlite).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let (status, file) =
+        crate::sharing::upload(&app, &ann, "a.pdf", b"%PDF-1.4 a".to_vec(), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    // A stream of partner requests, each recorded once acknowledged.
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (ann, acknowledged, stop) = (ann.clone(), acknowledged.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) && n < 90 {
+                let (status, body) = ann
+                    .post(
+                        "/api/v1/partners",
+                        json!({"email": format!("p{n}@else.example")}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+                acknowledged
+                    .lock()
+                    .unwrap()
+                    .push(body["id"].as_str().unwrap().to_string());
+                n += 1;
+            }
+        })
+    };
+    while acknowledged.lock().unwrap().len() < 10 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let before: Vec<String> = acknowledged.lock().unwrap().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("backup");
+    let db = app.config.database_url();
+    let files = app.config.files_dir();
+    let out = coproof(
+        dir.path(),
+        &[
+            "backup",
+            "--database-url",
+            &db,
+            "--file-store",
+            files.to_str().unwrap(),
+            target.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{out:?}");
+    stop.store(true, Ordering::Relaxed);
+    writer.await.unwrap();
+    // A second backup to the same place is refused.
+    let again = coproof(
+        dir.path(),
+        &["backup", "--database-url", &db, target.to_str().unwrap()],
+        &[],
+    );
+    assert!(!again.status.success());
+
+    let copy = format!("sqlite://{}", target.join("coproof.db").display());
+    let check = coproof(
+        dir.path(),
+        &["check", "contacts", "--database-url", &copy],
+        &[],
+    );
+    assert!(check.status.success(), "{check:?}");
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&copy).await.unwrap();
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM relationships")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    for id in &before {
+        assert!(
+            ids.contains(id),
+            "{id}, acknowledged before the backup, is missing"
+        );
+    }
+    let key: String = sqlx::query_scalar("SELECT storage_key FROM files")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let copied: Vec<_> = walk(&target.join("files"));
+    assert!(
+        copied.iter().any(|p| p.contains(&key)),
+        "the file {key} is in the copy: {copied:?}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.path().is_dir() {
+            found.extend(walk(&entry.path()));
+        } else {
+            found.push(entry.path().display().to_string());
+        }
+    }
+    found
 }
