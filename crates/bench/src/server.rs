@@ -71,6 +71,12 @@ impl Server {
             .arg(dir.path())
             // The bench sends far more requests per account than people do.
             .args(["--invite-limit-per-hour", "1000000000"])
+            // The data builders sign up hundreds of accounts from one address and queue
+            // tens of thousands of e-mails in minutes: far past a real server's caps.
+            .args(["--signup-limit-per-ip", "1000000000"])
+            .args(["--user-add-limit-per-hour", "1000000000"])
+            .args(["--share-mail-limit-per-hour", "1000000000"])
+            .args(["--mail-limit-per-hour", "1000000000"])
             .args(["--log-format", "json"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

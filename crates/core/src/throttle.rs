@@ -40,7 +40,45 @@ pub const RESEND_PER_USER: Throttle = Throttle {
     window_secs: HOUR,
 };
 
+/// Every same share (an item to one person) is e-mailed at most once a day.
+pub const SHARE_MAIL_PER_SHARE: Throttle = Throttle {
+    limit: 1,
+    window_secs: 24 * HOUR,
+};
+
+/// The caps on what makes e-mail, set by the operator (`spec/api.md`, "Running it").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailCaps {
+    /// Sign-ups from one client IP per hour.
+    pub signups_per_ip: u32,
+    /// Users one account adds per hour.
+    pub users_added_per_account: u32,
+    /// Share notifications one account's users make per hour.
+    pub share_mails_per_account: u32,
+    /// E-mails the whole server queues per hour.
+    pub mails: u32,
+}
+
+impl Default for MailCaps {
+    fn default() -> MailCaps {
+        MailCaps {
+            signups_per_ip: 20,
+            users_added_per_account: 200,
+            share_mails_per_account: 500,
+            mails: 10_000,
+        }
+    }
+}
+
 impl Throttle {
+    /// At most `limit` an hour.
+    pub fn per_hour(limit: u32) -> Throttle {
+        Throttle {
+            limit,
+            window_secs: HOUR,
+        }
+    }
+
     /// The window's length in microseconds, the store's unit of time.
     pub fn window_micros(self) -> i64 {
         i64::try_from(self.window_secs).unwrap_or(i64::MAX / 1_000_000) * 1_000_000

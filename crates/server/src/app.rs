@@ -34,6 +34,12 @@ impl App {
         let mut options = StoreOptions::new(config.database_url());
         options.max_connections = config.db_connections;
         options.sync_fanout_limit = config.contacts_sync_limit;
+        options.mail_caps = coproof_core::throttle::MailCaps {
+            signups_per_ip: config.signup_limit_per_ip,
+            users_added_per_account: config.user_add_limit_per_hour,
+            share_mails_per_account: config.share_mail_limit_per_hour,
+            mails: config.mail_limit_per_hour,
+        };
         let store = Store::open(&options)
             .await
             .with_context(|| format!("opening the database {}", redact(&config.database_url())))?;

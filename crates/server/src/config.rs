@@ -92,6 +92,23 @@ pub struct Config {
     #[arg(long, env = "COPROOF_OUTBOX_RETENTION_DAYS", default_value_t = 30)]
     pub outbox_retention_days: u32,
 
+    /// Sign-ups from one client IP per hour; past it 429 `rate_limited`.
+    #[arg(long, env = "COPROOF_SIGNUP_LIMIT_PER_IP", default_value_t = 20)]
+    pub signup_limit_per_ip: u32,
+
+    /// Users one account may add per hour.
+    #[arg(long, env = "COPROOF_USER_ADD_LIMIT_PER_HOUR", default_value_t = 200)]
+    pub user_add_limit_per_hour: u32,
+
+    /// Share notifications one account's users may cause per hour (the same share is
+    /// e-mailed at most once a day whatever this says).
+    #[arg(long, env = "COPROOF_SHARE_MAIL_LIMIT_PER_HOUR", default_value_t = 500)]
+    pub share_mail_limit_per_hour: u32,
+
+    /// E-mails the whole server may queue per hour (counted per process).
+    #[arg(long, env = "COPROOF_MAIL_LIMIT_PER_HOUR", default_value_t = 10_000)]
+    pub mail_limit_per_hour: u32,
+
     /// When set, `GET /metrics` answers only requests with `Authorization: Bearer <token>`.
     #[arg(long, env = "COPROOF_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,

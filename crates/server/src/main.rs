@@ -91,7 +91,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 email_verified: true,
             };
             let store = open(&database).await?;
-            let (account, user) = accounts::sign_up(&store, &account_name, &owner).await?;
+            let (account, user) = accounts::sign_up(&store, &account_name, &owner, None).await?;
             println!(
                 "created account {} ({}) with billing admin {}",
                 account.name, account.id, user.email

@@ -7,8 +7,9 @@ use crate::{now_micros, Store, StoreResult, Tx};
 use coproof_core::throttle::Throttle;
 use sqlx::AnyConnection;
 
-/// The longest window of any throttle: older rows are purged.
-pub const KEEP_MICROS: i64 = 3600 * 1_000_000;
+/// The longest window of any throttle (a day: the same share is e-mailed once a day):
+/// older rows are purged.
+pub const KEEP_MICROS: i64 = 24 * 3600 * 1_000_000;
 
 async fn check_on(
     conn: &mut AnyConnection,
@@ -45,6 +46,17 @@ pub async fn check_and_count(tx: &mut Tx, limits: &[(String, Throttle)]) -> Stor
         insert(tx, key, now).await?;
     }
     Ok(())
+}
+
+/// Whether one more attempt for `key` fits `throttle`; if so it is counted. For what is
+/// skipped rather than refused when it does not fit.
+pub async fn allowed_and_counted(tx: &mut Tx, key: &str, throttle: Throttle) -> StoreResult<bool> {
+    let limits = [(key.to_string(), throttle)];
+    match check_and_count(tx, &limits).await {
+        Ok(()) => Ok(true),
+        Err(crate::StoreError::Refused(coproof_core::Refusal::RateLimited { .. })) => Ok(false),
+        Err(other) => Err(other),
+    }
 }
 
 async fn insert(tx: &mut Tx, key: &str, now: i64) -> StoreResult<()> {

@@ -115,6 +115,7 @@ pub async fn resend_verification(store: &Store, user: &User) -> StoreResult<()> 
             let mut tx = s.begin_grouped().await?;
             let limits = [(format!("resend:{}", user.id), RESEND_PER_USER)];
             attempts::check_and_count(&mut tx, &limits).await?;
+            s.mail_ceiling().take(1)?;
             queue_verification(&mut tx, &user).await?;
             tx.commit().await
         }
@@ -140,6 +141,8 @@ pub async fn forgot_password(
                 (format!("reset-ip:{client_ip}"), RESET_PER_IP),
             ];
             attempts::check_and_count(&mut tx, &limits).await?;
+            // Taken for every address alike: the answer must not tell known from unknown.
+            s.mail_ceiling().take(1)?;
             let row = sqlx::query(&format!(
                 "SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1 AND u.active = 1"
             ))

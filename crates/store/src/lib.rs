@@ -24,6 +24,7 @@ pub mod identities;
 pub mod identity;
 pub mod ids;
 pub mod items;
+mod mail_ceiling;
 pub mod outbox;
 pub mod partners;
 mod readers;
@@ -74,6 +75,9 @@ pub struct Store {
     write: Writes,
     backend: Backend,
     sync_fanout_limit: u32,
+    mail_caps: coproof_core::throttle::MailCaps,
+    /// E-mails queued in the last hour by this process (`mail_ceiling.rs`).
+    mail_ceiling: Arc<mail_ceiling::MailCeiling>,
     fanout_wake: Arc<Notify>,
     /// Lets the WAL checkpointer have the fan-out worker stand aside (SQLite).
     fanout_pause: checkpoints::FanoutPause,
@@ -99,6 +103,8 @@ pub struct StoreOptions {
     /// Active partners up to which a new user's member rows are written in the
     /// transaction that adds it; beyond, right after it (`contacts::fanout`).
     pub sync_fanout_limit: u32,
+    /// The caps on what makes e-mail (`coproof_core::throttle::MailCaps`).
+    pub mail_caps: coproof_core::throttle::MailCaps,
 }
 
 /// See [`StoreOptions::sync_fanout_limit`].
@@ -110,6 +116,7 @@ impl StoreOptions {
             url: url.into(),
             max_connections: 16,
             sync_fanout_limit: DEFAULT_SYNC_FANOUT_LIMIT,
+            mail_caps: coproof_core::throttle::MailCaps::default(),
         }
     }
 }
@@ -170,6 +177,8 @@ impl Store {
                 write: Writes::Grouped(writer),
                 backend: Backend::Sqlite,
                 sync_fanout_limit: options.sync_fanout_limit,
+                mail_caps: options.mail_caps,
+                mail_ceiling: Arc::new(mail_ceiling::MailCeiling::new(options.mail_caps.mails)),
                 fanout_wake: Arc::default(),
                 fanout_pause,
                 identities: Some(Arc::default()),
@@ -185,6 +194,8 @@ impl Store {
                 write: Writes::Pool(pool),
                 backend: Backend::Postgres,
                 sync_fanout_limit: options.sync_fanout_limit,
+                mail_caps: options.mail_caps,
+                mail_ceiling: Arc::new(mail_ceiling::MailCeiling::new(options.mail_caps.mails)),
                 fanout_wake: Arc::default(),
                 fanout_pause: Default::default(),
                 identities: None,
@@ -211,6 +222,16 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// See [`StoreOptions::mail_caps`].
+    pub fn mail_caps(&self) -> coproof_core::throttle::MailCaps {
+        self.mail_caps
+    }
+
+    /// The server-wide ceiling on e-mails queued per hour (this process's count).
+    pub(crate) fn mail_ceiling(&self) -> &mail_ceiling::MailCeiling {
+        &self.mail_ceiling
     }
 
     /// See [`StoreOptions::sync_fanout_limit`].

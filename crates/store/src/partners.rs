@@ -301,6 +301,7 @@ async fn send_now(
     facts.retry_after_secs =
         oldest.map_or(0, |t| ((t - hour_ago).max(0) as u64).div_ceil(1_000_000));
     partner::check_send(&facts, limit_per_hour)?;
+    store.mail_ceiling().take(1)?;
 
     let id = ids::new_id();
     let sender_name: String = col(&row, "sender_name")?;

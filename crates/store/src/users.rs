@@ -3,9 +3,10 @@
 use crate::accounts::Account;
 use crate::error::OnUnique;
 use crate::{
-    col, contacts, identity, ids, now_micros, outbox, partners, tokens, Store, StoreError,
-    StoreResult, Tx,
+    attempts, col, contacts, identity, ids, now_micros, outbox, partners, tokens, Store,
+    StoreError, StoreResult, Tx,
 };
+use coproof_core::throttle::Throttle;
 use coproof_core::{EmailAddress, Language, Profile, Refusal};
 use sqlx::any::AnyRow;
 
@@ -130,6 +131,10 @@ async fn create_now(store: &Store, actor: &User, new: &NewUser) -> StoreResult<U
         return Err(Refusal::Forbidden.into());
     }
     let mut tx = store.begin().await?;
+    let cap = Throttle::per_hour(store.mail_caps().users_added_per_account);
+    let key = format!("user-add:{}", actor.account_id);
+    attempts::check_and_count(&mut tx, &[(key, cap)]).await?;
+    store.mail_ceiling().take(1)?;
     contacts::sync::lock_account(store, &mut tx, &actor.account_id).await?;
     let user = insert(&mut tx, &actor.account_id, new).await?;
     contacts::sync::user_added(store, &mut tx, &user).await?;

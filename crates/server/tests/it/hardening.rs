@@ -233,7 +233,152 @@ async fn https_sites_say_so_and_downloads_run_no_script(backend: Backend) {
     assert!(policy.split(';').any(|d| d.trim() == "sandbox"), "{policy}");
 }
 
+/// Expects 429 `rate_limited` with a positive `Retry-After`.
+async fn limited(response: (StatusCode, reqwest::header::HeaderMap, Value), what: &str) {
+    let (status, headers, body) = response;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{what}: {body}");
+    assert_eq!(code(&body), "rate_limited", "{what}: {body}");
+    let retry: u64 = headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{what}: no Retry-After"));
+    assert!(retry > 0, "{what}");
+}
+
+async fn outbox_count(app: &TestApp, kind: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = $1")
+        .bind(kind)
+        .fetch_one(&mut *app.state().store.read().await.unwrap())
+        .await
+        .unwrap()
+}
+
+/// Sign-ups per client IP and users added per account are capped per hour; the request
+/// past a cap is 429 with `Retry-After` and writes nothing.
+async fn sign_ups_per_ip_and_users_per_account_are_capped(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| {
+        c.signup_limit_per_ip = 2;
+        c.user_add_limit_per_hour = 2;
+    })
+    .await;
+    let ann = app.signup("One", "ann@one.example").await;
+    app.signup("Two", "bob@two.example").await;
+    let third = app
+        .anonymous()
+        .request_with_headers(
+            reqwest::Method::POST,
+            "/api/v1/signup",
+            Some(crate::foundation::signup_body("cat@three.example")),
+        )
+        .await;
+    limited(third, "the third sign-up from the IP").await;
+    let (status, _) = app
+        .anonymous()
+        .post(
+            "/api/v1/login",
+            json!({"email": "cat@three.example", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no account was made");
+
+    for i in 0..2 {
+        let (status, body) = ann
+            .post(
+                "/api/v1/users",
+                json!({"email": format!("u{i}@one.example"), "name": "U", "profile": "manager"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let past = ann
+        .request_with_headers(
+            reqwest::Method::POST,
+            "/api/v1/users",
+            Some(json!({"email": "u2@one.example", "name": "U", "profile": "manager"})),
+        )
+        .await;
+    limited(past, "the third user in the hour").await;
+    let (_, users) = ann.get("/api/v1/users").await;
+    assert_eq!(users["users"].as_array().map(Vec::len), Some(3), "{users}");
+}
+
+/// Share notifications per account are capped per hour, and the same share is e-mailed at
+/// most once a day (shared, removed and shared again: one e-mail).
+async fn share_mails_are_capped_and_sent_once_a_day(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| c.share_mail_limit_per_hour = 2).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let bob = app.add_user(&ann, "bob@agency.example", "manager").await;
+    let cat = app.add_user(&ann, "cat@agency.example", "manager").await;
+    let dan = app.add_user(&ann, "dan@agency.example", "manager").await;
+    let folder = crate::sharing::folder(&ann, "Work", None).await;
+    let path = format!("/api/v1/folders/{folder}/shares");
+    let (status, share) = ann.post(&path, json!({"user_id": bob.user_id()})).await;
+    assert_eq!(status, StatusCode::CREATED, "{share}");
+    let (status, _) = ann
+        .delete(&format!("/api/v1/shares/{}", share["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, again) = ann.post(&path, json!({"user_id": bob.user_id()})).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(
+        outbox_count(&app, "item_shared").await,
+        1,
+        "bob is told once"
+    );
+
+    let (status, body) = ann.post(&path, json!({"user_id": cat.user_id()})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let past = ann
+        .request_with_headers(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"user_id": dan.user_id()})),
+        )
+        .await;
+    limited(past, "the third share e-mail in the hour").await;
+    let (_, shares) = ann.get(&path).await;
+    let to_dan = shares["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["user_id"] == dan.user_id().as_str());
+    assert!(!to_dan, "the refused share was not made: {shares}");
+    assert_eq!(outbox_count(&app, "item_shared").await, 2);
+}
+
+/// The server-wide ceiling: past it, whatever would queue mail is 429, and nothing of it
+/// was written.
+async fn the_server_wide_mail_ceiling_holds(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| c.mail_limit_per_hour = 3).await;
+    // The sign-up's verification link is the first of the three.
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    for n in 0..2 {
+        let (status, body) = ann
+            .post(
+                "/api/v1/partners",
+                json!({"email": format!("p{n}@else.example")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let past = ann
+        .request_with_headers(
+            reqwest::Method::POST,
+            "/api/v1/partners",
+            Some(json!({"email": "p2@else.example"})),
+        )
+        .await;
+    limited(past, "the fourth e-mail of the hour").await;
+    let (_, list) = ann.get("/api/v1/partners").await;
+    assert_eq!(list["relationships"].as_array().map(Vec::len), Some(2));
+    assert_eq!(outbox_count(&app, "partner_invitation").await, 2);
+}
+
 on_both_backends!(
+    sign_ups_per_ip_and_users_per_account_are_capped,
+    share_mails_are_capped_and_sent_once_a_day,
+    the_server_wide_mail_ceiling_holds,
     cookie_signed_api_writes_need_json_from_our_pages,
     metrics_need_their_token_when_one_is_set,
     https_sites_say_so_and_downloads_run_no_script,

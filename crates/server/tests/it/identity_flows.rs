@@ -968,7 +968,7 @@ async fn housekeeping_deletes_only_what_nothing_needs(backend: Backend) {
         .await
         .unwrap();
     sqlx::query("INSERT INTO throttle_attempts (key, at) VALUES ('old', $1), ('new', $2)")
-        .bind(now - 2 * 3600 * 1_000_000)
+        .bind(now - 2 * day)
         .bind(now)
         .execute(&mut *tx)
         .await

@@ -213,6 +213,7 @@ pub async fn create(
     };
     for (user_id, role) in reviewers {
         shares::add(
+            store,
             &mut tx,
             actor,
             &item,

@@ -6,11 +6,13 @@
 
 use super::access::{authorize, Authorized};
 use crate::accounts::Account;
+use crate::attempts;
 use crate::outbox::{self, Mail, MailKind};
 use crate::users::User;
 use crate::{col, ids, now_micros, Store, StoreResult, Tx};
 use coproof_core::access::Operation;
 use coproof_core::sharing::{check_share, ItemKind, ProofRole};
+use coproof_core::throttle::{Throttle, SHARE_MAIL_PER_SHARE};
 use coproof_core::{Language, Refusal};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
@@ -83,6 +85,7 @@ struct Recipient {
 /// Shares `item` with `target` on behalf of `actor` (who may share it: checked by the
 /// caller). Returns the person or account shares that now exist for the target.
 pub(crate) async fn add(
+    store: &Store,
     tx: &mut Tx,
     actor: &User,
     item: &Authorized,
@@ -109,7 +112,7 @@ pub(crate) async fn add(
                 language,
             };
             Ok(vec![
-                share_with_person(tx, actor, item, &recipient, role).await?,
+                share_with_person(store, tx, actor, item, &recipient, role).await?,
             ])
         }
         Target::Account(account_id) => {
@@ -140,21 +143,38 @@ pub(crate) async fn add(
                 let share = share_with_account(tx, actor, item, account_id).await?;
                 if share.1 {
                     for r in recipients.filter(|r| r.id != actor.id) {
-                        mail(tx, actor, item, &r).await?;
+                        mail(store, tx, actor, item, &r).await?;
                     }
                 }
                 return Ok(vec![share.0]);
             }
             let mut out = Vec::new();
             for r in recipients.filter(|r| r.id != actor.id) {
-                out.push(share_with_person(tx, actor, item, &r, role).await?);
+                out.push(share_with_person(store, tx, actor, item, &r, role).await?);
             }
             Ok(out)
         }
     }
 }
 
-async fn mail(tx: &mut Tx, actor: &User, item: &Authorized, to: &Recipient) -> StoreResult<()> {
+/// Tells `to` that `actor` shared `item`: at most once a day for the same item and person
+/// (a share deleted and made again stays quiet), within the account's hourly cap on share
+/// e-mails (past it, `rate_limited` and the whole share is refused) and the server's.
+async fn mail(
+    store: &Store,
+    tx: &mut Tx,
+    actor: &User,
+    item: &Authorized,
+    to: &Recipient,
+) -> StoreResult<()> {
+    let once = format!("share-mail:{}:{}:{}", item.kind.as_str(), item.id, to.id);
+    if !attempts::allowed_and_counted(tx, &once, SHARE_MAIL_PER_SHARE).await? {
+        return Ok(());
+    }
+    let cap = Throttle::per_hour(store.mail_caps().share_mails_per_account);
+    let key = format!("share-mails:{}", actor.account_id);
+    attempts::check_and_count(tx, &[(key, cap)]).await?;
+    store.mail_ceiling().take(1)?;
     outbox::enqueue(
         tx,
         &Mail {
@@ -192,6 +212,7 @@ async fn find(
 
 /// A person share: a new one (with an e-mail), or the existing one with the new role.
 async fn share_with_person(
+    store: &Store,
     tx: &mut Tx,
     actor: &User,
     item: &Authorized,
@@ -222,7 +243,7 @@ async fn share_with_person(
     };
     insert(tx, &share).await?;
     if to.id != actor.id {
-        mail(tx, actor, item, to).await?;
+        mail(store, tx, actor, item, to).await?;
     }
     Ok(share)
 }
@@ -281,7 +302,7 @@ pub async fn create(
 ) -> StoreResult<Vec<Share>> {
     let mut tx = store.begin().await?;
     let item = authorize(&mut tx, actor, kind, id, Operation::Share).await?;
-    let shares = add(&mut tx, actor, &item, target, role).await?;
+    let shares = add(store, &mut tx, actor, &item, target, role).await?;
     tx.commit().await?;
     Ok(shares)
 }

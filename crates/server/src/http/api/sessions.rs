@@ -48,6 +48,7 @@ pub fn parse_language(raw: Option<&str>) -> Result<Language, ApiError> {
               (status = 503, body = ErrorBody)))]
 pub async fn signup(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<SignupRequest>,
 ) -> ApiResult<(StatusCode, Json<Session>)> {
     if !state.config.allow_signup {
@@ -66,7 +67,8 @@ pub async fn signup(
         password_hash: Some(state.hasher.hash(&req.password).await?),
         email_verified: false,
     };
-    let (account, user) = accounts::sign_up(&state.store, &account_name, &owner).await?;
+    let ip = ip.to_string();
+    let (account, user) = accounts::sign_up(&state.store, &account_name, &owner, Some(&ip)).await?;
     let token = tokens::issue(&state.store, &user.id, Kind::Api).await?;
     state.mail_wake.notify_one();
     Ok((

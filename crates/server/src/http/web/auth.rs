@@ -128,7 +128,8 @@ async fn create_account(state: &AppState, posted: &Posted) -> Result<String, Api
         password_hash: Some(state.hasher.hash(password).await?),
         email_verified: false,
     };
-    let (_, user) = accounts::sign_up(&state.store, &account_name, &owner).await?;
+    let ip = posted.visitor.ip.to_string();
+    let (_, user) = accounts::sign_up(&state.store, &account_name, &owner, Some(&ip)).await?;
     state.mail_wake.notify_one();
     Ok(tokens::issue(&state.store, &user.id, Kind::Session).await?)
 }

@@ -98,6 +98,12 @@ impl TestApp {
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.database_url = Some(fresh_database(backend, dir.path()).await);
         config.db_connections = 8;
+        // Scenarios sign up many accounts from 127.0.0.1 and make mail fast; the caps have
+        // their own scenarios (`hardening.rs`), which set them low.
+        config.signup_limit_per_ip = 1_000_000;
+        config.user_add_limit_per_hour = 1_000_000;
+        config.share_mail_limit_per_hour = 1_000_000;
+        config.mail_limit_per_hour = 1_000_000;
         adjust(&mut config);
         let running = App::build(config.clone())
             .await
