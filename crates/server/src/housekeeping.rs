@@ -48,7 +48,8 @@ impl Housekeeping {
         let mail = outbox::purge_sent(&self.store, now - retention).await?;
         let tokens = tokens::purge_expired(&self.store, now).await?;
         let attempts = attempts::purge(&self.store, now).await?;
-        tracing::debug!(mail, tokens, attempts, "housekeeping deleted");
+        let workers = outbox::purge_workers(&self.store, now).await?;
+        tracing::debug!(mail, tokens, attempts, workers, "housekeeping deleted");
         Ok(())
     }
 }

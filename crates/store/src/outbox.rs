@@ -100,35 +100,57 @@ pub fn message(mail: &Mail) -> Statement {
     )
 }
 
-/// Claims up to `limit` messages due, oldest first, for `lease_micros`; another worker
-/// (or process) will not take them until the lease runs out.
-pub async fn claim_due(store: &Store, lease_micros: i64, limit: u32) -> StoreResult<Vec<Queued>> {
-    let s = store.clone();
+/// How long a worker may go without a heartbeat before its claims are free again.
+pub const STALE_MICROS: i64 = 6_000_000;
+
+/// A message is free to claim: not claimed, its lease over, or its owner silent for
+/// [`STALE_MICROS`] (`$2` is now, `$5` the oldest live heartbeat).
+const FREE: &str = "(claimed_until <= $2 OR claimed_by IS NULL \
+     OR claimed_by NOT IN (SELECT id FROM workers WHERE seen_at > $5))";
+
+/// Claims up to `limit` messages due, oldest first, for worker `worker` and `lease_micros`;
+/// another worker (or process) will not take them while the lease runs and the owner's
+/// heartbeat ([`heartbeat`]) keeps renewing it.
+pub async fn claim_due(
+    store: &Store,
+    worker: &str,
+    lease_micros: i64,
+    limit: u32,
+) -> StoreResult<Vec<Queued>> {
+    let (s, worker) = (store.clone(), worker.to_string());
     store
         .write(move || {
-            let s = s.clone();
-            async move { claim_now(&s, lease_micros, limit).await }
+            let (s, worker) = (s.clone(), worker.clone());
+            async move { claim_now(&s, &worker, lease_micros, limit).await }
         })
         .await
 }
 
-async fn claim_now(store: &Store, lease_micros: i64, limit: u32) -> StoreResult<Vec<Queued>> {
+async fn claim_now(
+    store: &Store,
+    worker: &str,
+    lease_micros: i64,
+    limit: u32,
+) -> StoreResult<Vec<Queued>> {
     let now = now_micros();
     let skip_locked = match store.backend() {
         crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         crate::Backend::Sqlite => "",
     };
+    let free = FREE;
     let mut tx = store.begin_grouped().await?;
     let rows = sqlx::query(&format!(
-        "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 \
+        "UPDATE outbox SET claimed_until = $1, claimed_by = $4, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 \
-                      AND claimed_until <= $2 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) \
-         AND claimed_until <= $2 \
+                      AND {free} ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) \
+         AND {free} \
          RETURNING id, kind, recipient, language, params, attempts, next_attempt_at"
     ))
     .bind(now + lease_micros)
     .bind(now)
     .bind(i64::from(limit))
+    .bind(worker)
+    .bind(now - STALE_MICROS)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -196,12 +218,77 @@ async fn mark_sent_now(store: &Store, ids: &[String]) -> StoreResult<()> {
     Ok(())
 }
 
+/// Worker `worker` is alive: its heartbeat is recorded and its unsent claims renewed for
+/// `lease_micros` from now. Call every couple of seconds while the worker runs.
+pub async fn heartbeat(store: &Store, worker: &str, lease_micros: i64) -> StoreResult<()> {
+    let (s, worker) = (store.clone(), worker.to_string());
+    store
+        .write(move || {
+            let (s, worker) = (s.clone(), worker.clone());
+            async move {
+                let now = now_micros();
+                let mut tx = s.begin_grouped().await?;
+                let seen = sqlx::query("UPDATE workers SET seen_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(&worker)
+                    .execute(&mut *tx)
+                    .await?;
+                if seen.rows_affected() == 0 {
+                    sqlx::query("INSERT INTO workers (id, seen_at) VALUES ($1, $2)")
+                        .bind(&worker)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(
+                    "UPDATE outbox SET claimed_until = $1 WHERE claimed_by = $2 \
+                     AND sent_at IS NULL AND claimed_until > $3",
+                )
+                .bind(now + lease_micros)
+                .bind(&worker)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await
+            }
+        })
+        .await
+}
+
+/// Frees every claim (the server starting on SQLite: one process owns the database, so
+/// any claim there is of a process that died). How many were freed.
+pub async fn free_claims_of_the_dead(store: &Store) -> StoreResult<u64> {
+    if store.backend() != crate::Backend::Sqlite {
+        return Ok(0);
+    }
+    let mut tx = store.begin_grouped().await?;
+    let done = sqlx::query(
+        "UPDATE outbox SET claimed_until = 0, claimed_by = NULL \
+         WHERE sent_at IS NULL AND claimed_until > 0",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+/// Forgets workers silent for a day (the housekeeping job).
+pub async fn purge_workers(store: &Store, now: i64) -> StoreResult<u64> {
+    let mut tx = store.begin_grouped().await?;
+    let done = sqlx::query("DELETE FROM workers WHERE seen_at < $1")
+        .bind(now - 24 * 3600 * 1_000_000)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
 /// Gives claimed messages back untried: due again now, the attempt not counted.
 pub async fn release(store: &Store, ids: &[String]) -> StoreResult<()> {
     let mut tx = store.begin_grouped().await?;
     for id in ids {
         sqlx::query(
-            "UPDATE outbox SET claimed_until = 0, attempts = attempts - 1 \
+            "UPDATE outbox SET claimed_until = 0, claimed_by = NULL, attempts = attempts - 1 \
              WHERE id = $1 AND sent_at IS NULL",
         )
         .bind(id)
@@ -216,7 +303,8 @@ pub async fn release(store: &Store, ids: &[String]) -> StoreResult<()> {
 pub async fn mark_failed(store: &Store, id: &str, error: &str, retry_at: i64) -> StoreResult<()> {
     let mut tx = store.begin_grouped().await?;
     sqlx::query(
-        "UPDATE outbox SET next_attempt_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3",
+        "UPDATE outbox SET next_attempt_at = $1, claimed_until = 0, claimed_by = NULL, \
+         last_error = $2 WHERE id = $3",
     )
     .bind(retry_at)
     .bind(error)

@@ -13,8 +13,11 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// How long a claimed message is reserved for this worker.
+/// How long a claimed message is reserved for this worker; the heartbeat renews it while
+/// the worker lives, and a worker silent for `outbox::STALE_MICROS` (6 s) loses its claims.
 const LEASE: Duration = Duration::from_secs(120);
+/// How often the worker says it is alive.
+const HEARTBEAT: Duration = Duration::from_secs(2);
 /// How often the outbox is looked at when nothing woke the worker.
 const POLL: Duration = Duration::from_secs(1);
 /// Messages claimed at once: each claim and each mark is a write the partner and user
@@ -23,11 +26,36 @@ const BATCH: u32 = 32;
 
 pub struct MailWorker {
     state: AppState,
+    /// This process's worker id: the owner recorded on its claims.
+    id: String,
 }
 
 impl MailWorker {
     pub fn new(state: AppState) -> MailWorker {
-        MailWorker { state }
+        MailWorker {
+            state,
+            id: coproof_store::ids::new_id(),
+        }
+    }
+
+    /// Beats until `stop`: the claims of a live worker never lapse, those of a dead one
+    /// (killed, frozen) are free to any worker within seconds.
+    fn spawn_heartbeat(&self, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+        let (store, id) = (self.state.store.clone(), self.id.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = outbox::heartbeat(&store, &id, LEASE.as_micros() as i64).await {
+                    tracing::warn!("mail worker heartbeat: {e}");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(HEARTBEAT) => {}
+                    _ = stop.changed() => {}
+                }
+                if *stop.borrow() {
+                    return;
+                }
+            }
+        })
     }
 
     pub fn spawn(self, stop: watch::Receiver<bool>) -> JoinHandle<()> {
@@ -47,11 +75,26 @@ impl MailWorker {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| "coproof.localhost".into());
+        // On SQLite this is the only process: what is claimed was claimed by one that died.
+        match outbox::free_claims_of_the_dead(&self.state.store).await {
+            Ok(0) => {}
+            Ok(freed) => tracing::info!(freed, "mail claimed before a crash is due again"),
+            Err(e) => {
+                tracing::warn!("cannot free old mail claims (their owner's silence will): {e}")
+            }
+        }
+        // Alive before the first claim, so that no other worker takes what it claims.
+        let lease = LEASE.as_micros() as i64;
+        if let Err(e) = outbox::heartbeat(&self.state.store, &self.id, lease).await {
+            tracing::warn!("mail worker heartbeat: {e}");
+        }
+        let heartbeat = self.spawn_heartbeat(stop.clone());
         loop {
             if *stop.borrow() {
+                let _ = heartbeat.await;
                 return;
             }
-            match outbox::claim_due(&self.state.store, LEASE.as_micros() as i64, BATCH).await {
+            match outbox::claim_due(&self.state.store, &self.id, lease, BATCH).await {
                 Ok(batch) if !batch.is_empty() => {
                     self.deliver_batch(&transport, &host, batch).await
                 }

@@ -357,3 +357,237 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     found
 }
+
+/// Starts `coproof serve` on `data` with mail to `smtp`; waits until it answers.
+async fn serve(data: &std::path::Path, smtp: &str) -> (std::process::Child, String) {
+    serve_on(data, None, smtp).await
+}
+
+/// [`serve`] on the database at `url` when given.
+async fn serve_on(
+    data: &std::path::Path,
+    url: Option<&str>,
+    smtp: &str,
+) -> (std::process::Child, String) {
+    let port = crate::support::smtp::free_port().await;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_coproof"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("COPROOF_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(["serve", "--data-dir", data.to_str().unwrap()])
+        .args(["--listen", &port.to_string(), "--smtp-url", smtp])
+        .args(["--mail-retry-max-secs", "1"])
+        .args(url.map(|u| ["--database-url", u]).into_iter().flatten())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = command.spawn().expect("coproof serve starts");
+    let base = format!("http://{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await {
+            if r.status().is_success() {
+                return (child, base);
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "coproof serve never got ready"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "coproof serve exited");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// `kill -9` while the mail worker holds claimed invitations (its mail server hangs): after
+/// a restart, every acknowledged invitation is delivered within 10 s, not when the dead
+/// process's two-minute lease would have run out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_claimed_by_a_killed_server_goes_out_promptly_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let db = format!("sqlite://{}", data.join("coproof.db").display());
+    std::fs::create_dir_all(&data).unwrap();
+    let made = coproof(
+        dir.path(),
+        &[
+            "account",
+            "create",
+            "--database-url",
+            &db,
+            "--name",
+            "Agency",
+            "--email",
+            "ann@agency.example",
+            "--user-name",
+            "Ann",
+        ],
+        &[("COPROOF_PASSWORD", "correct horse")],
+    );
+    assert!(made.status.success(), "{made:?}");
+    // A mail server that accepts connections and never answers: deliveries hang.
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let smtp_addr = hanging.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = hanging.accept().await {
+            open.push(socket);
+        }
+    });
+    let smtp = format!("smtp://{smtp_addr}");
+    let (mut child, base) = serve(&data, &smtp).await;
+    let ann = Client::new(&base, None)
+        .post(
+            "/api/v1/login",
+            json!({"email": "ann@agency.example", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(ann.0, StatusCode::OK, "{}", ann.1);
+    let ann = Client::signed_in(&base, &ann.1);
+    let count = 20;
+    for n in 0..count {
+        let (status, body) = ann
+            .post(
+                "/api/v1/partners",
+                json!({"email": format!("p{n}@else.example")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // Wait until the worker holds a claim, then kill it without warning.
+    use sqlx::Connection;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        let claimed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE claimed_by IS NOT NULL AND sent_at IS NULL",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        if claimed > 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing was claimed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    held.abort();
+
+    // The mail server works now, on the same address; coproof starts again.
+    let _ = held.await;
+    let sink = crate::support::smtp::SmtpSink::start(smtp_addr).await;
+    let started = std::time::Instant::now();
+    let (mut child, _) = serve(&data, &smtp).await;
+    let got = sink.wait_for(count, 30).await;
+    let took = started.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut invited: Vec<String> = got.iter().flat_map(|r| r.to.clone()).collect();
+    invited.sort();
+    invited.dedup();
+    assert_eq!(
+        invited.len(),
+        count,
+        "every invitation, once each: {invited:?}"
+    );
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "delivered {took:?} after the restart"
+    );
+}
+
+/// PostgreSQL, two server processes: the one holding claimed invitations is killed (its
+/// mail server hangs); the other delivers them within 15 s, once the dead one's heartbeat
+/// has gone silent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_process_takes_over_the_mail_of_a_killed_one() {
+    if crate::support::postgres_server().is_none() {
+        eprintln!("skipped: set COPROOF_TEST_POSTGRES to run the PostgreSQL scenarios");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::support::fresh_database(Backend::Postgres, dir.path()).await;
+    let made = coproof(
+        dir.path(),
+        &[
+            "account",
+            "create",
+            "--database-url",
+            &url,
+            "--name",
+            "Agency",
+            "--email",
+            "ann@agency.example",
+            "--user-name",
+            "Ann",
+        ],
+        &[("COPROOF_PASSWORD", "correct horse")],
+    );
+    assert!(made.status.success(), "{made:?}");
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hanging_addr = hanging.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = hanging.accept().await {
+            open.push(socket);
+        }
+    });
+    let (data_a, data_b) = (dir.path().join("a"), dir.path().join("b"));
+    let (mut a, base) = serve_on(&data_a, Some(&url), &format!("smtp://{hanging_addr}")).await;
+    let login = Client::new(&base, None)
+        .post(
+            "/api/v1/login",
+            json!({"email": "ann@agency.example", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(login.0, StatusCode::OK, "{}", login.1);
+    let ann = Client::signed_in(&base, &login.1);
+    let count = 20;
+    for n in 0..count {
+        let (status, body) = ann
+            .post(
+                "/api/v1/partners",
+                json!({"email": format!("p{n}@else.example")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let claimed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE claimed_by IS NOT NULL AND sent_at IS NULL",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        if claimed > 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "A claimed nothing");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let sink = crate::support::smtp::SmtpSink::start(crate::support::smtp::free_port().await).await;
+    let (mut b, _) = serve_on(&data_b, Some(&url), &sink.url()).await;
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let killed = std::time::Instant::now();
+    let got = sink.wait_for(count, 40).await;
+    let took = killed.elapsed();
+    let _ = b.kill();
+    let _ = b.wait();
+    held.abort();
+    let mut invited: Vec<String> = got.iter().flat_map(|r| r.to.clone()).collect();
+    invited.sort();
+    invited.dedup();
+    assert_eq!(invited.len(), count, "every invitation: {invited:?}");
+    assert!(
+        took < std::time::Duration::from_secs(15),
+        "delivered {took:?} after the kill"
+    );
+}
