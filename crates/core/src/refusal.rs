@@ -49,6 +49,8 @@ pub enum Refusal {
     TwoFactorRequired,
     /// The password was right; the two-factor code was not.
     WrongSignInCode,
+    /// The upload would take the account past its storage quota.
+    QuotaExceeded,
     /// A state-changing request signed in by the session cookie came without proof that
     /// our own pages sent it (JSON content type, and our Origin or the page's CSRF token).
     Csrf,
@@ -90,6 +92,7 @@ impl Refusal {
             Refusal::Busy { .. } => "busy",
             Refusal::TwoFactorOn => "two_factor_on",
             Refusal::Csrf => "csrf",
+            Refusal::QuotaExceeded => "quota_exceeded",
             Refusal::InvalidCode | Refusal::WrongSignInCode => "invalid_code",
             Refusal::TwoFactorRequired => "two_factor_required",
         }
@@ -141,6 +144,11 @@ impl Refusal {
                 format!("The server is busy; try again in {retry_after_secs} seconds.")
             }
             Refusal::TwoFactorOn => "Two-factor sign-in is already on.".into(),
+            Refusal::QuotaExceeded => {
+                "This would take the account past its storage quota; empty the trash or \
+                 ask the operator for more room."
+                    .into()
+            }
             Refusal::Csrf => {
                 "A request signed in by the session cookie must be JSON and come from \
                  this site (its Origin) or carry the page's CSRF token in X-CSRF-Token; or use \

@@ -109,6 +109,11 @@ pub struct Config {
     #[arg(long, env = "COPROOF_MAIL_LIMIT_PER_HOUR", default_value_t = 10_000)]
     pub mail_limit_per_hour: u32,
 
+    /// Bytes of files one account may keep (trash included, until emptied); past it an
+    /// upload is refused with 413 `quota_exceeded` before a byte more is stored.
+    #[arg(long, env = "COPROOF_ACCOUNT_QUOTA_BYTES")]
+    pub account_quota_bytes: Option<u64>,
+
     /// When set, `GET /metrics` answers only requests with `Authorization: Bearer <token>`.
     #[arg(long, env = "COPROOF_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,

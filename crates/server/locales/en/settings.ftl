@@ -95,3 +95,6 @@ audit-action-share_added = Shared
 audit-action-share_removed = Share removed
 audit-action-trash_emptied = Trash emptied
 audit-action-contacts_imported = Contacts imported
+users-storage = Files take { $used }.
+users-storage-of = Files take { $used } of { $quota }. Emptying the trash gives room back.
+error-quota_exceeded = This file would take the account past its storage quota. Empty the trash, or ask for more room.

@@ -95,3 +95,6 @@ audit-action-share_added = 공유
 audit-action-share_removed = 공유 제거
 audit-action-trash_emptied = 휴지통 비움
 audit-action-contacts_imported = 연락처 가져오기
+users-storage = 파일이 { $used }를 사용합니다.
+users-storage-of = 파일이 { $quota } 중 { $used }를 사용합니다. 휴지통을 비우면 공간이 늘어납니다.
+error-quota_exceeded = 이 파일을 올리면 계정의 저장 용량 한도를 넘습니다. 휴지통을 비우거나 용량을 더 요청하십시오.

@@ -20,6 +20,9 @@ pub enum Guard<'a> {
     Csrf(&'a (dyn Fn(&str) -> bool + Sync)),
 }
 
+/// Fields an upload form may have (csrf, folder_id, file and a few a client adds).
+const MAX_FIELDS: usize = 8;
+
 /// Reads the form, stores its file and records it in the actor's account.
 pub async fn receive(
     state: &AppState,
@@ -31,7 +34,14 @@ pub async fn receive(
     let mut folder_id: Option<String> = None;
     let mut stored: Option<(Stored, String)> = None;
     let outcome = async {
+        let mut fields = 0;
         while let Some(mut field) = multipart.next_field().await.map_err(upload::client_error)? {
+            fields += 1;
+            if fields > MAX_FIELDS {
+                return Err(ApiError::invalid_input(format!(
+                    "an upload form has at most {MAX_FIELDS} fields"
+                )));
+            }
             match field.name() {
                 Some("csrf") => {
                     let token = upload::small_text(&mut field, 256).await?;
@@ -59,9 +69,17 @@ pub async fn receive(
                         .file_name()
                         .ok_or_else(|| ApiError::invalid_input("the file part needs a filename"))?;
                     let name = parse_file_name(name)?;
-                    files::check_place(&state.store, actor, folder_id.as_deref()).await?;
+                    let account =
+                        files::check_place(&state.store, actor, folder_id.as_deref()).await?;
+                    let room = match state.config.account_quota_bytes {
+                        None => None,
+                        Some(quota) => {
+                            let used = files::usage(&state.store, &account).await?;
+                            Some(quota.saturating_sub(u64::try_from(used).unwrap_or(0)))
+                        }
+                    };
                     let key = ids::new_id();
-                    let file = upload::store_field(&state.files, &key, &mut field).await?;
+                    let file = upload::store_field(&state.files, &key, &mut field, room).await?;
                     stored = Some((file, name));
                 }
                 Some("file") => return Err(ApiError::invalid_input("send one file at a time")),
@@ -79,7 +97,8 @@ pub async fn receive(
             sha256: file.sha256.clone(),
             storage_key: file.key.clone(),
         };
-        Ok(files::create(&state.store, actor, folder_id.as_deref(), &uploaded).await?)
+        let quota = state.config.account_quota_bytes;
+        Ok(files::create(&state.store, actor, folder_id.as_deref(), &uploaded, quota).await?)
     }
     .await;
     if outcome.is_err() {

@@ -39,12 +39,14 @@ pub fn client_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
-/// Streams `field` into the store under `key`. Past `files.max_upload_bytes` the
-/// upload is abandoned (nothing stays behind) and the answer is 413.
+/// Streams `field` into the store under `key`. Past `files.max_upload_bytes` (413
+/// `payload_too_large`) or past `room`, what is left of the account's quota (413
+/// `quota_exceeded`), the upload is abandoned and nothing stays behind.
 pub async fn store_field(
     files: &FileStore,
     key: &str,
     field: &mut Field<'_>,
+    room: Option<u64>,
 ) -> Result<Stored, ApiError> {
     let path = FileStore::path(key);
     let upload = files
@@ -69,6 +71,10 @@ pub async fn store_field(
         if size > files.max_upload_bytes {
             let _ = writer.abort().await;
             return Err(Refusal::PayloadTooLarge.into());
+        }
+        if room.is_some_and(|room| size > room) {
+            let _ = writer.abort().await;
+            return Err(Refusal::QuotaExceeded.into());
         }
         hasher.update(&chunk);
         if head.len() < HEAD_BYTES {

@@ -62,7 +62,7 @@ pub fn status_of(refusal: &Refusal) -> StatusCode {
         | Refusal::NotPartner
         | Refusal::TwoFactorOn => StatusCode::CONFLICT,
         Refusal::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        Refusal::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Refusal::PayloadTooLarge | Refusal::QuotaExceeded => StatusCode::PAYLOAD_TOO_LARGE,
         Refusal::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

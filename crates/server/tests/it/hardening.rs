@@ -375,7 +375,95 @@ async fn the_server_wide_mail_ceiling_holds(backend: Backend) {
     assert_eq!(outbox_count(&app, "partner_invitation").await, 2);
 }
 
+/// Files in the store's folder (the bytes of every upload, by key).
+fn stored_files(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| {
+                if e.path().is_dir() {
+                    count(&e.path())
+                } else {
+                    1
+                }
+            })
+            .sum()
+    }
+    count(&app.config.files_dir())
+}
+
+/// An account's storage quota: the upload that would cross it is refused before its bytes
+/// stay (413 `quota_exceeded`), emptying the trash gives the room back, and the Settings
+/// page shows the usage.
+async fn the_storage_quota_holds_and_the_trash_gives_room_back(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| c.account_quota_bytes = Some(100)).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let folder = crate::sharing::folder(&ann, "Old", None).await;
+    let (status, body) = upload(&app, &ann, "a.pdf", vec![b'a'; 60], Some(&folder)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let before = stored_files(&app);
+    let (status, body) = upload(&app, &ann, "b.pdf", vec![b'b'; 50], None).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(code(&body), "quota_exceeded");
+    assert_eq!(stored_files(&app), before, "nothing of it stayed");
+    let (http, _) = browser(&app, "ann@agency.example").await;
+    let page = http
+        .get(format!("{}/settings/account/users", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Files take 60 B of 100 B"), "{page}");
+
+    // Into the trash the folder goes; the room comes back only when it is emptied.
+    let (status, _) = ann.delete(&format!("/api/v1/folders/{folder}")).await;
+    assert!(status.is_success());
+    let (status, _) = upload(&app, &ann, "b.pdf", vec![b'b'; 50], None).await;
+    assert_eq!(
+        status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "the trash still counts"
+    );
+    let (status, _) = ann.delete("/api/v1/trash").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = upload(&app, &ann, "b.pdf", vec![b'b'; 50], None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+/// An upload form may not repeat fields without end.
+async fn upload_forms_have_few_fields(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let mut form = reqwest::multipart::Form::new();
+    for i in 0..20 {
+        form = form.text(format!("junk{i}"), "x");
+    }
+    form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("a.pdf"),
+    );
+    let (status, body) = answer(
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/files", app.base))
+            .bearer_auth(ann.token.clone().unwrap_or_default())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(code(&body), "invalid_input");
+    assert_eq!(stored_files(&app), 0);
+}
+
 on_both_backends!(
+    the_storage_quota_holds_and_the_trash_gives_room_back,
+    upload_forms_have_few_fields,
     sign_ups_per_ip_and_users_per_account_are_capped,
     share_mails_are_capped_and_sent_once_a_day,
     the_server_wide_mail_ceiling_holds,

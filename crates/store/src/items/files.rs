@@ -45,9 +45,30 @@ impl File {
 }
 
 /// Whether the actor may add a file at the top of its account or in `folder_id`.
-pub async fn check_place(store: &Store, actor: &User, folder_id: Option<&str>) -> StoreResult<()> {
+pub async fn check_place(
+    store: &Store,
+    actor: &User,
+    folder_id: Option<&str>,
+) -> StoreResult<String> {
     let mut conn = store.read().await?;
-    place(&mut conn, actor, folder_id).await.map(|_| ())
+    place(&mut conn, actor, folder_id)
+        .await
+        .map(|(account_id, _)| account_id)
+}
+
+async fn usage_on(conn: &mut sqlx::AnyConnection, account_id: &str) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Bytes an account's files take (trashed ones too, until the trash is emptied).
+pub async fn usage(store: &Store, account_id: &str) -> StoreResult<i64> {
+    let mut reader = store.read().await?;
+    usage_on(&mut reader, account_id).await
 }
 
 /// Bytes already in the file store under `storage_key`, to be recorded as a new file.
@@ -67,9 +88,17 @@ pub async fn create(
     actor: &User,
     folder_id: Option<&str>,
     uploaded: &Uploaded,
+    quota: Option<u64>,
 ) -> StoreResult<File> {
     let mut tx = store.begin().await?;
     let (account_id, _) = place(&mut tx, actor, folder_id).await?;
+    if let Some(quota) = quota {
+        // Checked again here: two uploads streamed side by side may each have fitted.
+        let used = u64::try_from(usage_on(&mut tx, &account_id).await?).unwrap_or(0);
+        if used.saturating_add(u64::try_from(uploaded.size).unwrap_or(u64::MAX)) > quota {
+            return Err(Refusal::QuotaExceeded.into());
+        }
+    }
     let file = File {
         id: uploaded.id.clone(),
         account_id,

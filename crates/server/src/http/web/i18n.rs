@@ -52,6 +52,15 @@ impl Tr {
         LOCALES.lookup_with_args(id(self.lang), key, &args)
     }
 
+    /// A message with two arguments.
+    pub fn get2(&self, key: &str, name: &str, value: &str, name2: &str, value2: &str) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        for (n, v) in [(name, value), (name2, value2)] {
+            args.insert(Cow::Owned(n.to_string()), FluentValue::from(v.to_string()));
+        }
+        LOCALES.lookup_with_args(id(self.lang), key, &args)
+    }
+
     /// The text of `key` if this language has it (no fallback): for codes from a URL.
     pub fn known(&self, key: &str) -> Option<String> {
         LOCALES

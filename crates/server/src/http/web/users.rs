@@ -48,6 +48,24 @@ struct UsersPage {
     grantable: Vec<(&'static str, String)>,
     open_add: bool,
     next_cursor: Option<String>,
+    /// The account's storage in use, and of how much when there is a quota.
+    storage: String,
+}
+
+/// Bytes for people: `980 B`, `12.3 MB`, `1.0 GB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
@@ -64,7 +82,20 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
         Ok(found) => found,
         Err(e) => return visitor.fail(e),
     };
+    let used = coproof_store::items::files::usage(&state.store, &me.account_id)
+        .await
+        .map_or(0, |u| u64::try_from(u).unwrap_or(0));
     let c = visitor.chrome("users-title");
+    let storage = match state.config.account_quota_bytes {
+        Some(quota) => c.t.get2(
+            "users-storage-of",
+            "used",
+            &bytes(used),
+            "quota",
+            &bytes(quota),
+        ),
+        None => c.t.get1("users-storage", "used", &bytes(used)),
+    };
     let label = |p: Profile| c.t.get(&format!("profile-{}", p.as_str()));
     let rows = found
         .iter()
@@ -92,6 +123,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
         tab: "users",
         rows,
         grantable,
+        storage,
     };
     visitor.render(&page)
 }
