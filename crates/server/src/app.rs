@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::fanout::FanoutWorker;
 use crate::housekeeping::Housekeeping;
 use crate::http;
+use crate::http::connections::{GuardedListener, Peer};
 use crate::mail::MailWorker;
 use crate::password::Hasher;
 use crate::state::AppState;
@@ -88,9 +89,14 @@ impl App {
         let fanout = FanoutWorker::new(self.state.store.clone()).spawn(stop_rx);
         let router = http::router(self.state.clone());
         let (told_tx, told_rx) = tokio::sync::oneshot::channel::<()>();
-        let serving = axum::serve(
+        let listener = GuardedListener::new(
             self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.state.config.max_connections,
+            Duration::from_secs(self.state.config.idle_timeout_secs.max(1)),
+        );
+        let serving = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<Peer>(),
         )
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -109,6 +109,19 @@ pub struct Config {
     #[arg(long, env = "COPROOF_MAIL_LIMIT_PER_HOUR", default_value_t = 10_000)]
     pub mail_limit_per_hour: u32,
 
+    /// Connections served at once; the next waits to be accepted until one closes.
+    #[arg(long, env = "COPROOF_MAX_CONNECTIONS", default_value_t = 2048)]
+    pub max_connections: usize,
+
+    /// Seconds a connection may go with nothing read or written (a client stalled in its
+    /// headers or body, an idle keep-alive) before it is closed.
+    #[arg(long, env = "COPROOF_IDLE_TIMEOUT_SECS", default_value_t = 30)]
+    pub idle_timeout_secs: u64,
+
+    /// Seconds a request may take, its body included (408 past it). Uploads must fit too.
+    #[arg(long, env = "COPROOF_REQUEST_TIMEOUT_SECS", default_value_t = 900)]
+    pub request_timeout_secs: u64,
+
     /// Bytes of files one account may keep (trash included, until emptied); past it an
     /// upload is refused with 413 `quota_exceeded` before a byte more is stored.
     #[arg(long, env = "COPROOF_ACCOUNT_QUOTA_BYTES")]

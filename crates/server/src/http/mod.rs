@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod client_ip;
+pub mod connections;
 pub mod dto;
 pub mod envelope;
 pub mod error;
@@ -64,6 +65,11 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(metrics::track))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // A whole request, body included, within `--request-timeout-secs`: 408 past it.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(state.config.request_timeout_secs.max(1)),
+        ))
         .layer(DefaultBodyLimit::max(state.config.json_limit))
         .layer(axum::middleware::from_fn(envelope::wrap_plain_errors))
         .layer(CatchPanicLayer::custom(|_| {

@@ -461,7 +461,99 @@ async fn upload_forms_have_few_fields(backend: Backend) {
     assert_eq!(stored_files(&app), 0);
 }
 
+/// Opens a raw connection and sends the head of a POST with a 1,000-byte body, and 10
+/// bytes of it.
+async fn half_a_body(app: &TestApp) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let addr = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            b"POST /api/v1/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+              content-length: 1000\r\n\r\n{\"email\": ",
+        )
+        .await
+        .unwrap();
+    stream
+}
+
+/// Reads until the server closes the connection (or 20 s pass): what it sent, if anything.
+async fn until_closed(stream: &mut tokio::net::TcpStream) -> (bool, String) {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .is_ok();
+    (closed, String::from_utf8_lossy(&got).into_owned())
+}
+
+/// A client that sends half a body and waits is cut off, and its place freed, while other
+/// requests flow; a request that trickles its body past the whole-request timeout gets 408.
+async fn stalled_and_slow_clients_are_cut_off(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| {
+        c.idle_timeout_secs = 1;
+        c.request_timeout_secs = 2;
+        c.max_connections = 3;
+    })
+    .await;
+    // Two stalled clients hold two of the three places.
+    let mut stalled = vec![half_a_body(&app).await, half_a_body(&app).await];
+    for _ in 0..5 {
+        let response = reqwest::get(format!("{}/healthz", app.base)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "others keep flowing");
+    }
+    for stream in &mut stalled {
+        let (closed, _) = until_closed(stream).await;
+        assert!(closed, "a stalled client is cut off");
+    }
+    // The places are free again: three at once work.
+    let http = reqwest::Client::new();
+    let calls = (0..3).map(|_| http.get(format!("{}/healthz", app.base)).send());
+    for response in futures::future::join_all(calls).await {
+        assert_eq!(response.unwrap().status(), StatusCode::OK);
+    }
+
+    // A body trickled a byte at a time never goes idle, but the request ends at 2 s.
+    use tokio::io::AsyncWriteExt;
+    let mut slow = half_a_body(&app).await;
+    let (mut reader, mut writer) = slow.split();
+    let trickle = async {
+        for _ in 0..40 {
+            if writer.write_all(b" ").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    };
+    let read = async {
+        use tokio::io::AsyncReadExt;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = reader.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+            if String::from_utf8_lossy(&got).contains("\r\n\r\n") {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&got).into_owned()
+    };
+    let (_, answer) = tokio::join!(trickle, read);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
 on_both_backends!(
+    stalled_and_slow_clients_are_cut_off,
     the_storage_quota_holds_and_the_trash_gives_room_back,
     upload_forms_have_few_fields,
     sign_ups_per_ip_and_users_per_account_are_capped,
