@@ -93,6 +93,7 @@ impl App {
             self.listener,
             self.state.config.max_connections,
             Duration::from_secs(self.state.config.idle_timeout_secs.max(1)),
+            Duration::from_secs(self.state.config.header_timeout_secs.max(1)),
         );
         let serving = axum::serve(
             listener,

@@ -118,6 +118,10 @@ pub struct Config {
     #[arg(long, env = "COPROOF_IDLE_TIMEOUT_SECS", default_value_t = 30)]
     pub idle_timeout_secs: u64,
 
+    /// Seconds a request's head (its line and headers) may take to arrive.
+    #[arg(long, env = "COPROOF_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
     /// Seconds a request may take, its body included (408 past it). Uploads must fit too.
     #[arg(long, env = "COPROOF_REQUEST_TIMEOUT_SECS", default_value_t = 900)]
     pub request_timeout_secs: u64,

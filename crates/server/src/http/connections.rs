@@ -1,7 +1,10 @@
 //! The server's connections: at most `--max-connections` at once (the next waits to be
 //! accepted until one closes), and each closed after `--idle-timeout-secs` with nothing
 //! read or written — a client that stalls in its headers or half-way through a body, or a
-//! keep-alive connection left open, is cut off and frees its place.
+//! keep-alive connection left open, is cut off and frees its place — or when a request's
+//! head (from its first byte to the blank line that ends its headers) takes longer than
+//! `--header-timeout-secs`, however slowly it trickles in. (axum's server sets no header
+//! deadline of its own.)
 
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
@@ -22,14 +25,21 @@ pub struct GuardedListener {
     inner: TcpListener,
     places: Arc<Semaphore>,
     idle: Duration,
+    header: Duration,
 }
 
 impl GuardedListener {
-    pub fn new(inner: TcpListener, max_connections: usize, idle: Duration) -> GuardedListener {
+    pub fn new(
+        inner: TcpListener,
+        max_connections: usize,
+        idle: Duration,
+        header: Duration,
+    ) -> GuardedListener {
         GuardedListener {
             inner,
             places: Arc::new(Semaphore::new(max_connections.max(1))),
             idle,
+            header,
         }
     }
 }
@@ -64,6 +74,8 @@ impl Listener for GuardedListener {
                             _place: place,
                             idle: self.idle,
                             deadline: Box::pin(tokio::time::sleep(self.idle)),
+                            header: self.header,
+                            head: Head::Waiting,
                         },
                         addr,
                     );
@@ -88,11 +100,59 @@ pub struct Guarded {
     _place: OwnedSemaphorePermit,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
+    header: Duration,
+    head: Head,
+}
+
+/// Where the connection is in a request's head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Head {
+    /// Before a request's first byte (a new connection, or after an answer was written).
+    Waiting,
+    /// Reading a head that must end by `until`; `tail` holds its last bytes, to find the
+    /// blank line across reads.
+    Reading { until: Instant, tail: [u8; 3] },
+    /// The head has ended: a body, or the server at work.
+    Done,
 }
 
 impl Guarded {
     fn progressed(&mut self) {
-        self.deadline.as_mut().reset(Instant::now() + self.idle);
+        let idle_end = Instant::now() + self.idle;
+        let end = match self.head {
+            Head::Reading { until, .. } => idle_end.min(until),
+            _ => idle_end,
+        };
+        self.deadline.as_mut().reset(end);
+    }
+
+    /// Follows the head through `bytes` just read.
+    fn read_bytes(&mut self, bytes: &[u8]) {
+        if self.head == Head::Waiting {
+            self.head = Head::Reading {
+                until: Instant::now() + self.header,
+                tail: [0; 3],
+            };
+        }
+        if let Head::Reading { until, tail } = self.head {
+            let mut seen: Vec<u8> = tail.to_vec();
+            seen.extend_from_slice(bytes);
+            if seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                self.head = Head::Done;
+            } else {
+                let mut last = [0u8; 3];
+                let n = seen.len();
+                last.copy_from_slice(&seen[n - 3..]);
+                self.head = Head::Reading { until, tail: last };
+            }
+        }
+        self.progressed();
+    }
+
+    /// An answer went out: the next bytes start a new request.
+    fn wrote(&mut self) {
+        self.head = Head::Waiting;
+        self.progressed();
     }
 
     /// `Pending` from the socket: still pending, unless the connection has been idle for
@@ -118,7 +178,7 @@ impl AsyncRead for Guarded {
         match Pin::new(&mut self.stream).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
                 if buf.filled().len() > before {
-                    self.progressed();
+                    self.read_bytes(&buf.filled()[before..]);
                 }
                 Poll::Ready(Ok(()))
             }
@@ -137,7 +197,7 @@ impl AsyncWrite for Guarded {
         match Pin::new(&mut self.stream).poll_write(cx, data) {
             Poll::Ready(Ok(n)) => {
                 if n > 0 {
-                    self.progressed();
+                    self.wrote();
                 }
                 Poll::Ready(Ok(n))
             }
@@ -162,7 +222,7 @@ impl AsyncWrite for Guarded {
         match Pin::new(&mut self.stream).poll_write_vectored(cx, bufs) {
             Poll::Ready(Ok(n)) => {
                 if n > 0 {
-                    self.progressed();
+                    self.wrote();
                 }
                 Poll::Ready(Ok(n))
             }

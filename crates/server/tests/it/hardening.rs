@@ -552,7 +552,49 @@ async fn stalled_and_slow_clients_are_cut_off(backend: Backend) {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 }
 
+/// A request head trickled a byte at a time (never idle) is cut off at the header timeout;
+/// a normal request on a kept-alive connection afterwards is unaffected.
+async fn trickled_headers_are_cut_off(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::start_with(backend, |c| {
+        c.idle_timeout_secs = 30;
+        c.header_timeout_secs = 1;
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let mut cut = false;
+    for byte in head {
+        if stream.write_all(&[*byte]).await.is_err() {
+            cut = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    if !cut {
+        let (closed, _) = until_closed(&mut stream).await;
+        cut = closed;
+    }
+    assert!(
+        cut,
+        "the trickled head was cut off (the idle timeout is 30 s)"
+    );
+    // Two requests on one kept-alive connection, each head quick: both answered.
+    let http = reqwest::Client::new();
+    for _ in 0..2 {
+        let response = http
+            .get(format!("{}/healthz", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    }
+}
+
 on_both_backends!(
+    trickled_headers_are_cut_off,
     stalled_and_slow_clients_are_cut_off,
     the_storage_quota_holds_and_the_trash_gives_room_back,
     upload_forms_have_few_fields,
