@@ -358,6 +358,41 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     found
 }
 
+/// Makes account Agency with its billing admin ann@agency.example ("correct horse").
+fn agency_with_ann(dir: &std::path::Path, url: &str) {
+    let made = coproof(
+        dir,
+        &[
+            "account",
+            "create",
+            "--database-url",
+            url,
+            "--name",
+            "Agency",
+            "--email",
+            "ann@agency.example",
+            "--user-name",
+            "Ann",
+        ],
+        &[("COPROOF_PASSWORD", "correct horse")],
+    );
+    assert!(made.status.success(), "{made:?}");
+}
+
+/// A mail server that accepts connections and never answers (deliveries to it hang): its
+/// address, and the task holding the connections (abort it to close them).
+async fn hanging_mail_server() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = hanging.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = hanging.accept().await {
+            open.push(socket);
+        }
+    });
+    (addr, held)
+}
+
 /// Starts `coproof serve` on `data` with mail to `smtp`; waits until it answers.
 async fn serve(data: &std::path::Path, smtp: &str) -> (std::process::Child, String) {
     serve_on(data, None, smtp).await
@@ -410,32 +445,8 @@ async fn mail_claimed_by_a_killed_server_goes_out_promptly_after_a_restart() {
     let data = dir.path().join("data");
     let db = format!("sqlite://{}", data.join("coproof.db").display());
     std::fs::create_dir_all(&data).unwrap();
-    let made = coproof(
-        dir.path(),
-        &[
-            "account",
-            "create",
-            "--database-url",
-            &db,
-            "--name",
-            "Agency",
-            "--email",
-            "ann@agency.example",
-            "--user-name",
-            "Ann",
-        ],
-        &[("COPROOF_PASSWORD", "correct horse")],
-    );
-    assert!(made.status.success(), "{made:?}");
-    // A mail server that accepts connections and never answers: deliveries hang.
-    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let smtp_addr = hanging.local_addr().unwrap();
-    let held = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = hanging.accept().await {
-            open.push(socket);
-        }
-    });
+    agency_with_ann(dir.path(), &db);
+    let (smtp_addr, held) = hanging_mail_server().await;
     let smtp = format!("smtp://{smtp_addr}");
     let (mut child, base) = serve(&data, &smtp).await;
     let ann = Client::new(&base, None)
@@ -511,31 +522,8 @@ async fn another_process_takes_over_the_mail_of_a_killed_one() {
     }
     let dir = tempfile::tempdir().unwrap();
     let url = crate::support::fresh_database(Backend::Postgres, dir.path()).await;
-    let made = coproof(
-        dir.path(),
-        &[
-            "account",
-            "create",
-            "--database-url",
-            &url,
-            "--name",
-            "Agency",
-            "--email",
-            "ann@agency.example",
-            "--user-name",
-            "Ann",
-        ],
-        &[("COPROOF_PASSWORD", "correct horse")],
-    );
-    assert!(made.status.success(), "{made:?}");
-    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hanging_addr = hanging.local_addr().unwrap();
-    let held = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = hanging.accept().await {
-            open.push(socket);
-        }
-    });
+    agency_with_ann(dir.path(), &url);
+    let (hanging_addr, held) = hanging_mail_server().await;
     let (data_a, data_b) = (dir.path().join("a"), dir.path().join("b"));
     let (mut a, base) = serve_on(&data_a, Some(&url), &format!("smtp://{hanging_addr}")).await;
     let login = Client::new(&base, None)

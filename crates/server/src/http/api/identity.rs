@@ -30,8 +30,12 @@ pub struct TokenRequest {
 pub struct Empty {}
 
 /// A link secret is 64 hexadecimal digits; anything else cannot be one.
-fn well_formed(token: &str) -> Result<(), Refusal> {
-    if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
+pub fn well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn link_secret(token: &str) -> Result<(), Refusal> {
+    if well_formed(token) {
         Ok(())
     } else {
         Err(Refusal::InvalidToken)
@@ -47,7 +51,7 @@ pub async fn verify_email(
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> ApiResult<Json<User>> {
-    well_formed(&req.token)?;
+    link_secret(&req.token)?;
     let user = identity::verify_email(&state.store, &req.token).await?;
     note(&state, event(SecurityAction::EmailVerified, &user, ip)).await;
     Ok(Json(User::from(&user)))
@@ -104,7 +108,7 @@ pub async fn reset_password(
     ApiJson(req): ApiJson<ResetRequest>,
 ) -> ApiResult<Json<Empty>> {
     check_password(&req.password)?;
-    well_formed(&req.token)?;
+    link_secret(&req.token)?;
     reset_with_link(&state, &req.token, &req.password, ip).await?;
     Ok(Json(Empty {}))
 }

@@ -2,6 +2,7 @@
 
 use super::session;
 use super::{Chrome, Posted, Visitor};
+use crate::http::api::identity::well_formed;
 use crate::http::api::sessions::check_credentials;
 use crate::http::client_ip::ClientIp;
 use crate::http::error::ApiError;
@@ -181,10 +182,6 @@ struct SetPasswordPage {
     action: &'static str,
 }
 
-fn well_formed(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 pub async fn set_password_page(visitor: Visitor) -> Response {
     let token = visitor.query.get("token").cloned().unwrap_or_default();
     if !well_formed(&token) {
@@ -200,15 +197,7 @@ pub async fn set_password_page(visitor: Visitor) -> Response {
 
 async fn apply_password(state: &AppState, posted: &Posted) -> Result<(), ApiError> {
     let token = posted.field("token");
-    let password = posted.field("password");
-    if password != posted.field("confirm") {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "password_mismatch",
-            "The two passwords differ.",
-        ));
-    }
-    check_password(password)?;
+    let password = posted.new_password()?;
     let expired = || ApiError::new(StatusCode::NOT_FOUND, "link_expired", "link expired");
     if !well_formed(token) {
         return Err(expired());

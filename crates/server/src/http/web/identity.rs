@@ -4,6 +4,7 @@
 
 use super::{Chrome, Posted, SignedPost, Visitor};
 use crate::http::api::identity::reset_with_link;
+use crate::http::api::identity::well_formed;
 use crate::http::client_ip::ClientIp;
 use crate::http::error::ApiError;
 use crate::http::security_log::{event, note};
@@ -12,15 +13,10 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use coproof_core::{password::check_password, EmailAddress, Refusal};
+use coproof_core::{EmailAddress, Refusal};
 use coproof_store::identity;
 use coproof_store::security::SecurityAction;
 use std::net::IpAddr;
-
-/// A link secret is 64 hexadecimal digits.
-fn well_formed(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
 
 /// The translated sentence of a refusal.
 fn message(c: &Chrome, error: &ApiError) -> String {
@@ -156,15 +152,7 @@ pub async fn reset_page(visitor: Visitor) -> Response {
 }
 
 async fn apply_reset(state: &AppState, posted: &Posted, ip: IpAddr) -> Result<(), ApiError> {
-    let password = posted.field("password");
-    if password != posted.field("confirm") {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "password_mismatch",
-            "The two passwords differ.",
-        ));
-    }
-    check_password(password)?;
+    let password = posted.new_password()?;
     let token = posted.field("token");
     if !well_formed(token) {
         return Err(Refusal::InvalidToken.into());

@@ -606,6 +606,21 @@ pub struct Posted {
 }
 
 impl Posted {
+    /// The new password of a form with `password` and `confirm` fields: the two the same,
+    /// and a password the rules accept.
+    pub fn new_password(&self) -> Result<&str, ApiError> {
+        let password = self.field("password");
+        if password != self.field("confirm") {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "password_mismatch",
+                "The two passwords differ.",
+            ));
+        }
+        coproof_core::password::check_password(password)?;
+        Ok(password)
+    }
+
     /// A field, trimmed of nothing; empty when absent.
     pub fn field(&self, name: &str) -> &str {
         self.fields

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine;
-use coproof_core::{name::parse_name, password::check_password, Language, Refusal};
+use coproof_core::{name::parse_name, Language, Refusal};
 use coproof_store::ids::looks_like_id;
 use coproof_store::security::SecurityAction;
 use coproof_store::users::{self, UserChange};
@@ -178,15 +178,7 @@ pub async fn change_profile(State(state): State<AppState>, form: SignedPost) -> 
 pub async fn change_password(State(state): State<AppState>, form: SignedPost) -> Response {
     let posted = &form.posted;
     let done = async {
-        let new = posted.field("password");
-        if new != posted.field("confirm") {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "password_mismatch",
-                "The two passwords differ.",
-            ));
-        }
-        check_password(new)?;
+        let new = posted.new_password()?;
         let caller = caller_of(&posted.visitor)?;
         change_own_password(&state, &caller, caller.ip, posted.field("current"), new).await
     }
