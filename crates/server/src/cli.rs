@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API, the pages and mail delivery until SIGINT or SIGTERM.
-    Serve(Config),
+    Serve(Box<Config>),
     /// Run the database migrations and exit.
     Migrate(Database),
     /// Manage accounts.

@@ -50,7 +50,7 @@ fn init_logging(format: &str) {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(config) => {
-            let app = App::build(config).await?;
+            let app = App::build(*config).await?;
             tracing::info!(
                 "coproof serving on http://{} (database: {}, mail: {})",
                 app.local_addr(),
