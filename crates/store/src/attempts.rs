@@ -68,9 +68,11 @@ async fn insert(tx: &mut Tx, key: &str, now: i64) -> StoreResult<()> {
     Ok(())
 }
 
-/// Counts one attempt for each key, in its own transaction (a failed sign-in).
-pub async fn count(store: &Store, keys: &[String]) -> StoreResult<()> {
-    let (s, keys) = (store.clone(), keys.to_vec());
+/// Counts one attempt for each key of `limits`, in its own transaction (a failed sign-in,
+/// after [`check`] let it be tried).
+pub async fn count(store: &Store, limits: &[(String, Throttle)]) -> StoreResult<()> {
+    let keys: Vec<String> = limits.iter().map(|(key, _)| key.clone()).collect();
+    let s = store.clone();
     store
         .write(move || {
             let (s, keys) = (s.clone(), keys.clone());

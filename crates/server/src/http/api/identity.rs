@@ -172,8 +172,7 @@ pub async fn confirm_password(
         .await?
         .and_then(|(_, hash)| hash);
     if !state.hasher.verify(password, hash).await? {
-        let keys: Vec<String> = limits.into_iter().map(|(key, _)| key).collect();
-        attempts::count(&state.store, &keys).await?;
+        attempts::count(&state.store, &limits).await?;
         return Err(Refusal::WrongPassword.into());
     }
     Ok(())

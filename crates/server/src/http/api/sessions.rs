@@ -135,8 +135,7 @@ pub async fn check_credentials(
                 };
                 let now = crate::http::api::two_factor::now_secs();
                 if !two_factor::use_code(&state.store, &user.id, code, now).await? {
-                    let keys: Vec<String> = limits.into_iter().map(|(key, _)| key).collect();
-                    attempts::count(&state.store, &keys).await?;
+                    attempts::count(&state.store, &limits).await?;
                     let mut failed = event(SecurityAction::LoginFailed, &user, ip).about(&user.id);
                     failed.actor_user_id = None;
                     note(state, failed).await;
@@ -148,8 +147,7 @@ pub async fn check_credentials(
             Ok((user, account))
         }
         found => {
-            let keys: Vec<String> = limits.into_iter().map(|(key, _)| key).collect();
-            attempts::count(&state.store, &keys).await?;
+            attempts::count(&state.store, &limits).await?;
             if let Some(user) = found {
                 // Someone tried this user's address: its account's admins see it.
                 let mut failed = event(SecurityAction::LoginFailed, &user, ip).about(&user.id);
