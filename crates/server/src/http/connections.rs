@@ -135,14 +135,20 @@ impl Guarded {
             };
         }
         if let Head::Reading { until, tail } = self.head {
-            let mut seen: Vec<u8> = tail.to_vec();
-            seen.extend_from_slice(bytes);
-            if seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            // The blank line may straddle this read: the last 3 bytes before it, then it.
+            let mut edge = [0u8; 6];
+            edge[..3].copy_from_slice(&tail);
+            let lead = bytes.len().min(3);
+            edge[3..3 + lead].copy_from_slice(&bytes[..lead]);
+            let ends = |w: &[u8]| w == b"\r\n\r\n";
+            if edge[..3 + lead].windows(4).any(ends) || bytes.windows(4).any(ends) {
                 self.head = Head::Done;
             } else {
-                let mut last = [0u8; 3];
-                let n = seen.len();
-                last.copy_from_slice(&seen[n - 3..]);
+                // The 3 bytes seen last, across this read and those before.
+                let mut last = tail;
+                for byte in bytes.iter().rev().take(3).rev() {
+                    last = [last[1], last[2], *byte];
+                }
                 self.head = Head::Reading { until, tail: last };
             }
         }
@@ -235,5 +241,47 @@ impl AsyncWrite for Guarded {
 
     fn is_write_vectored(&self) -> bool {
         self.stream.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn guarded() -> Guarded {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _client = TcpStream::connect(addr).await.unwrap();
+        let mut guarded = GuardedListener::new(
+            listener,
+            1,
+            Duration::from_secs(30),
+            Duration::from_secs(10),
+        );
+        guarded.accept().await.0
+    }
+
+    #[tokio::test]
+    async fn the_end_of_a_head_is_found_however_the_reads_split_it() {
+        let head = b"GET / HTTP/1.1\r\nhost: x\r\n\r\n";
+        for split in 1..head.len() {
+            let mut g = guarded().await;
+            g.read_bytes(&head[..split]);
+            assert!(matches!(g.head, Head::Reading { .. }), "at {split}");
+            g.read_bytes(&head[split..]);
+            assert_eq!(g.head, Head::Done, "split at {split}");
+        }
+        // One byte at a time.
+        let mut g = guarded().await;
+        for byte in head.iter() {
+            assert_ne!(g.head, Head::Done);
+            g.read_bytes(&[*byte]);
+        }
+        assert_eq!(g.head, Head::Done);
+        // A head that has not ended.
+        let mut g = guarded().await;
+        g.read_bytes(b"GET / HTTP/1.1\r\nhost: x\r\n");
+        g.read_bytes(b"\r");
+        assert!(matches!(g.head, Head::Reading { .. }));
     }
 }
