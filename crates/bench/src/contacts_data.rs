@@ -47,6 +47,8 @@ impl Sizes {
 pub struct Data {
     pub store: Store,
     pub agency_id: String,
+    /// The agency's admin, as the store knows it (for store-level figures).
+    pub agency_admin: coproof_store::model::User,
     pub agency: Api,
     /// Admins of some partner accounts (to look at their pages).
     pub partner_admins: Vec<Api>,
@@ -319,9 +321,16 @@ async fn build(server: &Server, args: &Args) -> anyhow::Result<Data> {
         "contacts data set built in {build_seconds:.1} s ({} users)",
         w.n + 1
     );
+    let agency_admin = coproof_store::users::find_by_email(
+        &store,
+        &coproof_core::EmailAddress::parse("admin@agency.bench")?,
+    )
+    .await?
+    .ok_or_else(|| anyhow::anyhow!("the agency's admin is missing"))?;
     Ok(Data {
         store,
         agency_id,
+        agency_admin,
         agency,
         partner_admins,
         partner_ids,

@@ -14,6 +14,7 @@ pub mod password;
 pub mod profile;
 pub mod refusal;
 pub mod sharing;
+pub mod team;
 pub mod throttle;
 pub mod two_factor;
 

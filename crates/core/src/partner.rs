@@ -50,6 +50,12 @@ impl Views {
         Views { sender, recipient }
     }
 
+    /// `sender:recipient`, e.g. `pending:pending` (how the store lists views it gathers).
+    pub fn parse_pair(s: &str) -> Option<Views> {
+        let (sender, recipient) = s.split_once(':')?;
+        Some(Views::new(View::parse(sender)?, View::parse(recipient)?))
+    }
+
     /// A new request: pending on both sides.
     pub const NEW: Views = Views::new(View::Pending, View::Pending);
 
@@ -159,6 +165,16 @@ pub fn transition(
     })
 }
 
+/// Only admins see the Partners tab and act on it (`spec/partners.md`, "Who may send
+/// what", rule 2, which holds for accepting, rejecting and deleting as well).
+pub fn check_manage(profile: Profile) -> Result<(), Refusal> {
+    if profile.is_admin() {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden)
+    }
+}
+
 /// What the store knows about a proposed request from account S to address E, gathered in
 /// the sending transaction.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -173,8 +189,8 @@ pub struct SendFacts {
     pub already_partners: bool,
     /// The views of every relationship from S to E that still exists for someone.
     pub existing_to_address: Vec<Views>,
-    /// E's account has a pending request to S.
-    pub incoming_pending: bool,
+    /// The views of every relationship from E's account to S (rule 7 asks for a pending one).
+    pub incoming: Vec<Views>,
     /// Requests S created in the last hour.
     pub sent_last_hour: u32,
     /// Seconds until the oldest of those leaves the hour window.
@@ -201,7 +217,7 @@ pub fn check_send(facts: &SendFacts, limit_per_hour: u32) -> Result<(), Refusal>
     if facts.existing_to_address.iter().any(|v| v.blocks_resend()) {
         return Err(Refusal::RejectedInvitation);
     }
-    if facts.incoming_pending {
+    if facts.incoming.iter().any(|v| v.is_pending()) {
         return Err(Refusal::IncomingRequestPending);
     }
     if facts.sent_last_hour >= limit_per_hour {

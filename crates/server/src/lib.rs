@@ -9,6 +9,7 @@ pub mod fanout;
 pub mod files;
 pub mod housekeeping;
 pub mod http;
+pub mod i18n;
 pub mod mail;
 pub mod password;
 pub mod state;

@@ -4,15 +4,15 @@ use clap::Parser;
 use coproof_core::{name::parse_name, password::check_password, EmailAddress, Language, Profile};
 use coproof_server::cli::{AccountCommand, CheckCommand, Cli, Command, Database, UserCommand};
 use coproof_server::{app, password::Hasher, App};
-use coproof_store::users::NewUser;
-use coproof_store::{accounts, identity, users, Store, StoreOptions};
+use coproof_store::model::NewUser;
+use coproof_store::{identity, users, Store, StoreOptions};
 use std::process::ExitCode;
 
 /// mimalloc for every allocation of the process, SQLite's included (its `override`
 /// feature replaces `malloc` and `free` themselves). A SQLite read allocates on the
 /// connection's thread (each column value copied out) and frees on the task's; glibc's
-/// arenas turned that into lock contention and consolidation, a third of the CPU of a
-/// Contacts page. Measured with `coproof-bench`: 50 % more pages per second.
+/// arenas turn that into lock contention and consolidation, which cost a Contacts page a
+/// large share of its CPU (`docs/performance.md`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -91,7 +91,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 email_verified: true,
             };
             let store = open(&database).await?;
-            let (account, user) = accounts::sign_up(&store, &account_name, &owner, None).await?;
+            let (account, user) =
+                coproof_store::sign_up::sign_up(&store, &account_name, &owner, None).await?;
             println!(
                 "created account {} ({}) with billing admin {}",
                 account.name, account.id, user.email

@@ -6,7 +6,8 @@
 //! password and turn on two-factor sign-in. A screenshot of each step is kept under
 //! `target/e2e/`.
 //!
-//! Skipped with a notice when Chromium or chromedriver is not installed.
+//! Skipped with a notice when Chromium or chromedriver is not installed; failed instead
+//! under CI (`CI` set), see `it/support/prerequisites.rs`.
 
 use coproof_server::{App, Config};
 use fantoccini::elements::Element;
@@ -15,7 +16,18 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// The `it` harness's waiting and prerequisite helpers, shared file by file (the rest of
+// that harness is not needed here).
+#[allow(dead_code)]
+#[path = "it/support/eventually.rs"]
+mod eventually;
+#[allow(dead_code)]
+#[path = "it/support/prerequisites.rs"]
+mod prerequisites;
+
+use eventually::eventually;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const DRIVER: &str = "/usr/bin/chromedriver";
@@ -60,14 +72,12 @@ async fn start_driver() -> Driver {
         child,
         url: format!("http://127.0.0.1:{port}"),
     };
-    let deadline = Instant::now() + WAIT;
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "chromedriver did not listen");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually("chromedriver listens", WAIT, || async {
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+    })
+    .await;
     driver
 }
 
@@ -121,14 +131,10 @@ impl Person {
     }
 
     async fn find(&self, css: &str) -> Element {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Ok(e) = self.c.find(Locator::Css(css)).await {
-                return e;
-            }
-            assert!(Instant::now() < deadline, "{}: no {css}", self.who);
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        eventually(format!("{}: a {css}", self.who), WAIT, || async {
+            self.c.find(Locator::Css(css)).await.ok()
+        })
+        .await
     }
 
     async fn fill(&self, css: &str, value: &str) {
@@ -151,32 +157,29 @@ impl Person {
 
     /// Waits until the page text contains `text`.
     async fn sees(&self, text: &str) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let body = self.body().await;
-            if body.contains(text) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{}: page does not show {text:?}:\n{body}",
-                self.who
-            );
-            tokio::time::sleep(Duration::from_millis(150)).await;
-        }
+        eventually(
+            format!("{}: the page shows {text:?}", self.who),
+            WAIT,
+            || async {
+                let body = self.body().await;
+                if body.contains(text) {
+                    Ok(())
+                } else {
+                    Err(body)
+                }
+            },
+        )
+        .await
     }
 
     async fn flash_error(&self) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Ok(e) = self.c.find(Locator::Css(".flash.error")).await {
-                if let Ok(text) = e.text().await {
-                    return text;
-                }
+        eventually(format!("{}: an error shown", self.who), WAIT, || async {
+            match self.c.find(Locator::Css(".flash.error")).await {
+                Ok(e) => e.text().await.ok(),
+                Err(_) => None,
             }
-            assert!(Instant::now() < deadline, "{}: no error shown", self.who);
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        })
+        .await
     }
 
     /// The Partners tab row for an invited address, if shown.
@@ -268,18 +271,12 @@ impl Person {
     /// Opens the newest link to `path` e-mailed to `to` (read from the `.eml` files the
     /// server writes without an SMTP server), as its reader would.
     async fn open_mailed_link(&self, mail_dir: &Path, to: &str, path: &str) {
-        let deadline = Instant::now() + WAIT;
-        let link = loop {
-            if let Some(link) = mailed_link(mail_dir, to, path) {
-                break link;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{}: no {path} mail to {to}",
-                self.who
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
+        let link = eventually(
+            format!("{}: a {path} mail to {to}", self.who),
+            WAIT,
+            || async { mailed_link(mail_dir, to, path) },
+        )
+        .await;
         self.go(&link).await;
     }
 
@@ -344,11 +341,8 @@ fn words_outside(text: &str, allowed: &[&str]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partners_walkthrough_in_two_browsers() {
-    if !Path::new(CHROMIUM).exists() || !Path::new(DRIVER).exists() {
-        eprintln!(
-            "skipped: the browser tests need {CHROMIUM} and {DRIVER} \
-             (apt-get install chromium chromium-driver)"
-        );
+    // Skipped without them, failed under CI.
+    if !prerequisites::require_browser(CHROMIUM, DRIVER) {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");

@@ -4,8 +4,8 @@
 //! to the thread sqlx gives the connection, and back. When the two threads sit on
 //! different cores, each hop wakes an idle core (on a virtual machine, an exit to the
 //! hypervisor and back) and the writer, which everyone queues for, spends most of its
-//! time waiting for wake-ups. On one core a hop is a plain switch between two threads:
-//! measured with `coproof-bench --only partner_send`, twice the sends per second.
+//! time waiting for wake-ups. On one core a hop is a plain switch between two threads
+//! (what that is worth is in `docs/performance.md`).
 //!
 //! A thread inherits the cores of the thread that starts it, so the writer thread takes
 //! its core first and then opens the connection, whose thread follows it there; reads

@@ -2,8 +2,8 @@
 //! delete and automatic resolution, with actor, views before and after, and UTC time.
 
 use crate::batch::Statement;
-use crate::partners::Relationship;
-use crate::users::User;
+use crate::model::Relationship;
+use crate::model::User;
 use crate::{col, ids, now_micros, Store, StoreResult, Tx};
 use coproof_core::partner::{Side, View, Views};
 

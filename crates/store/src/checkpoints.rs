@@ -8,15 +8,13 @@
 //! partners, user after user): SQLite starts the WAL over from its beginning only when a
 //! write transaction begins with every frame already copied, and with one transaction
 //! after the other some are always new. The WAL then grows until the writer's own backstop
-//! checkpoint ([`BACKSTOP_PAGES`]), which held the writer 260–350 ms (measured, bench
-//! data), and every fsync meanwhile waits for the growing file's new blocks. So once the
-//! WAL holds [`RESTART_PAGES`], the checkpointer makes that moment: it has the fan-out
-//! worker stand aside between two chunks ([`FanoutPause`]), copies what is left (again
-//! while requests wrote meanwhile), holds the writer for a last copy (measured: 0.02–0.2
-//! ms), and lets go; the next write transaction starts the WAL over. The fan-out stands
-//! aside 230–300 ms each time, about every four seconds while it runs flat out: copying
-//! is as slow as the fan-out's writing (both share the two cores), so more copies before
-//! the pause did not shorten it (tried).
+//! checkpoint ([`BACKSTOP_PAGES`]), which holds the writer for a whole copy, and every
+//! fsync meanwhile waits for the growing file's new blocks. So once the WAL holds
+//! [`RESTART_PAGES`], the checkpointer makes that moment: it has the fan-out worker stand
+//! aside between two chunks ([`FanoutPause`]), copies what is left (again while requests
+//! wrote meanwhile), holds the writer for a last copy of next to nothing, and lets go; the
+//! next write transaction starts the WAL over. The pause lasts about as long as copying
+//! what the fan-out wrote since the last copy (`docs/performance.md` has the figures).
 
 use crate::readers::{Reader, Readers};
 use crate::{tx, StoreError, StoreResult};
@@ -25,17 +23,15 @@ use std::time::{Duration, Instant};
 use tokio::sync::{RwLock, RwLockReadGuard};
 
 /// How often the WAL is copied back into the database file while it grows. Each copy
-/// fsyncs the WAL first, and the writer's next WAL writes wait for that fsync (2–9 ms
-/// seen): the less there is to flush, the shorter the wait. Measured, partner requests
-/// sent flat out by 50 clients, interleaved runs: every 250 ms p99 17–48 ms (max 44–62),
-/// every 50 ms 11–14 ms, every 20 ms 9.6–11.6 ms (max 16–25); a full bench run otherwise
-/// unchanged (pages, user join, acceptance).
+/// fsyncs the WAL first, and the writer's next WAL writes wait for that fsync: the less
+/// there is to flush, the shorter the wait, so copies are frequent and small (the interval
+/// was chosen by measurement, `docs/performance.md`).
 const EVERY_GROWING: Duration = Duration::from_millis(20);
 /// How often the WAL is looked at when it did not grow since the last look.
 const EVERY_IDLE: Duration = Duration::from_millis(250);
 /// WAL pages (of 4 KiB) after which the checkpointer starts the WAL over (512 MiB): each
-/// start-over pauses the fan-out 230–300 ms, so not too often (each pause is that much
-/// later on every partner's page for the users being written).
+/// start-over pauses the fan-out, so not too often (each pause is that much later on
+/// every partner's page for the users being written).
 const RESTART_PAGES: i64 = 131_072;
 /// Copies with the fan-out worker paused at most, before the writer is held for the last.
 const PAUSED_COPIES: usize = 3;
@@ -98,8 +94,8 @@ async fn copy(conn: &mut Reader) -> StoreResult<i64> {
 
 /// Copies every frame with the fan-out worker and then the writer stood aside, so that
 /// the next write transaction starts the WAL over. With the worker paused, copies again
-/// while requests wrote meanwhile (a few pages, but a copy's fsyncs took up to 220 ms
-/// even so), so that the writer is held, if at all, for a last copy of next to nothing.
+/// while requests wrote meanwhile (a few pages, but a copy's fsyncs can take long even
+/// so), so that the writer is held, if at all, for a last copy of next to nothing.
 pub(crate) async fn start_over(
     conn: &mut Reader,
     writer: &tx::Writer,

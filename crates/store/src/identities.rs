@@ -9,9 +9,9 @@
 //! the cache after the change cleared it: [`Identities::generation`] is read before the
 //! query and [`Identities::put`] keeps the answer only if no change came in between.
 
-use crate::accounts::Account;
+use crate::model::Account;
+use crate::model::User;
 use crate::tokens::Kind;
-use crate::users::User;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

@@ -4,10 +4,11 @@
 //! An address counts as verified once its owner used a single-use link e-mailed to it;
 //! only then do partner requests waiting for that address attach to the owner's account.
 
-use crate::outbox::{self, Mail, MailKind};
+use crate::mail_messages::{PasswordReset, UserInvited, VerifyEmail};
+use crate::model::{User, USER_COLUMNS};
+use crate::outbox::{self, Mail};
 use crate::tokens::{self, Kind};
-use crate::users::{User, USER_COLUMNS};
-use crate::{attempts, now_micros, partners, Store, StoreResult, Tx};
+use crate::{accounts, attempts, now_micros, partners, Store, StoreResult, Tx};
 use coproof_core::throttle::{RESEND_PER_USER, RESET_PER_ADDRESS, RESET_PER_IP};
 use coproof_core::{EmailAddress, Refusal};
 
@@ -16,12 +17,38 @@ pub(crate) async fn queue_verification(tx: &mut Tx, user: &User) -> StoreResult<
     let secret = tokens::insert(tx, &user.id, Kind::VerifyEmail).await?;
     outbox::enqueue(
         tx,
-        &Mail {
-            kind: MailKind::VerifyEmail,
-            recipient: user.email.clone(),
-            language: user.language,
-            params: serde_json::json!({ "name": user.name, "token": secret }),
-        },
+        &Mail::new(
+            &user.email,
+            user.language,
+            VerifyEmail {
+                name: user.name.clone(),
+                token: secret,
+            },
+        ),
+    )
+    .await
+}
+
+/// Queues the set-password e-mail of a user an admin added without a password.
+pub(crate) async fn queue_set_password(
+    tx: &mut Tx,
+    inviter: &User,
+    user: &User,
+) -> StoreResult<()> {
+    let secret = tokens::insert(tx, &user.id, Kind::SetPassword).await?;
+    let account = accounts::get_in(tx, &inviter.account_id).await?;
+    outbox::enqueue(
+        tx,
+        &Mail::new(
+            &user.email,
+            user.language,
+            UserInvited {
+                inviter_name: inviter.name.clone(),
+                account_name: account.name,
+                name: user.name.clone(),
+                token: secret,
+            },
+        ),
     )
     .await
 }
@@ -154,12 +181,14 @@ pub async fn forgot_password(
                 let secret = tokens::insert(&mut tx, &user.id, Kind::ResetPassword).await?;
                 outbox::enqueue(
                     &mut tx,
-                    &Mail {
-                        kind: MailKind::PasswordReset,
-                        recipient: user.email.clone(),
-                        language: user.language,
-                        params: serde_json::json!({ "name": user.name, "token": secret }),
-                    },
+                    &Mail::new(
+                        &user.email,
+                        user.language,
+                        PasswordReset {
+                            name: user.name.clone(),
+                            token: secret,
+                        },
+                    ),
                 )
                 .await?;
             }

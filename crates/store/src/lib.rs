@@ -13,6 +13,7 @@
 
 pub mod accounts;
 mod affinity;
+mod arrival;
 pub mod attempts;
 pub mod audit;
 pub mod backup;
@@ -24,11 +25,17 @@ pub mod identities;
 pub mod identity;
 pub mod ids;
 pub mod items;
+mod locks;
 mod mail_ceiling;
+pub mod mail_messages;
+pub mod model;
 pub mod outbox;
 pub mod partners;
+mod partnership;
 mod readers;
 pub mod security;
+pub mod sign_up;
+pub mod team;
 pub mod tokens;
 pub mod two_factor;
 mod tx;

@@ -61,11 +61,14 @@ impl MailKind {
 }
 
 /// A message to queue: what it is about, to whom, in which language, with what details.
+/// Made by [`Mail::new`] from a typed message of `crate::mail_messages`, read back by
+/// [`Mail::message`]: `kind` and `params` are the outbox row's columns.
 #[derive(Debug, Clone)]
 pub struct Mail {
     pub kind: MailKind,
     pub recipient: String,
     pub language: Language,
+    /// The message's fields as a JSON object.
     pub params: serde_json::Value,
 }
 

@@ -1,97 +1,22 @@
 //! Partner relationships in the database: sending, accepting, rejecting and deleting
 //! requests, each in one transaction that applies `coproof_core::partner`.
 //!
-//! Lock order, the same in every transaction so that concurrent ones never deadlock:
-//! the sending account's row, then the `account_pairs` row of the two accounts, then the
-//! relationship rows. On SQLite the single writer connection serializes everything.
+//! Locks are taken in the one order of `locks.rs`.
 
-use crate::accounts::Account;
 use crate::audit::{self, AuditAction};
 use crate::batch::{Batch, Statement};
-use crate::outbox::{self, Mail, MailKind};
-use crate::users::User;
-use crate::{col, contacts, ids, now_micros, Backend, Store, StoreError, StoreResult, Tx};
+use crate::mail_messages::{MailMessage, PartnerAccepted, PartnerInvitation, PartnerRejected};
+use crate::model::{Account, Inviter, Relationship, Seen, User, REL_COLUMNS};
+use crate::outbox::{self, Mail};
+use crate::partnership::{self, ACTIVE};
+use crate::{col, contacts, ids, locks, now_micros, Backend, Store, StoreError, StoreResult, Tx};
 use coproof_core::partner::{self, Action, Effect, SendFacts, Side, View, Views};
 use coproof_core::{EmailAddress, Language, Refusal};
 use sqlx::any::AnyRow;
-
-/// One relationship as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Relationship {
-    pub id: String,
-    pub sender_account_id: String,
-    pub sender_user_id: String,
-    pub email: String,
-    pub recipient_account_id: Option<String>,
-    pub views: Views,
-    pub accepted_once: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-/// Who sent a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inviter {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-}
-
-/// A relationship as one account sees it on its Partners tab.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Seen {
-    pub id: String,
-    pub direction: Side,
-    pub status: View,
-    pub email: String,
-    /// The other side's account; for the sender only once the request was accepted.
-    pub partner_account: Option<Account>,
-    pub invited_by: Inviter,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-const REL_COLUMNS: &str = "r.id, r.sender_account_id, r.sender_user_id, r.email, \
-     r.recipient_account_id, r.sender_view, r.recipient_view, r.accepted_once, \
-     r.created_at, r.updated_at";
+use std::sync::LazyLock;
 
 /// The highest possible id, for "from the start" of a descending keyset.
 const ID_CEILING: &str = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
-
-fn view(raw: &str) -> StoreResult<View> {
-    View::parse(raw).ok_or_else(|| StoreError::Corrupt(format!("view {raw:?}")))
-}
-
-impl Relationship {
-    fn from_row(row: &AnyRow) -> StoreResult<Relationship> {
-        Ok(Relationship {
-            id: col(row, "id")?,
-            sender_account_id: col(row, "sender_account_id")?,
-            sender_user_id: col(row, "sender_user_id")?,
-            email: col(row, "email")?,
-            recipient_account_id: col(row, "recipient_account_id")?,
-            views: Views::new(
-                view(&col::<String>(row, "sender_view")?)?,
-                view(&col::<String>(row, "recipient_view")?)?,
-            ),
-            accepted_once: col::<i64>(row, "accepted_once")? != 0,
-            created_at: col(row, "created_at")?,
-            updated_at: col(row, "updated_at")?,
-        })
-    }
-
-    /// The side `account_id` is on, if it can see this relationship at all.
-    pub fn side_of(&self, account_id: &str) -> Option<Side> {
-        let side = if self.sender_account_id == account_id {
-            Side::Sender
-        } else if self.recipient_account_id.as_deref() == Some(account_id) {
-            Side::Recipient
-        } else {
-            return None;
-        };
-        (self.views.of(side) != View::None).then_some(side)
-    }
-}
 
 const SEEN_QUERY: &str = "SELECT r.id, r.sender_account_id, r.sender_user_id, r.email, \
      r.recipient_account_id, r.sender_view, r.recipient_view, r.accepted_once, \
@@ -146,11 +71,13 @@ pub struct ListFilter {
 /// The relationships `account_id` sees, newest first, after `cursor`.
 pub async fn list(
     store: &Store,
-    account_id: &str,
+    actor: &User,
     filter: &ListFilter,
     cursor: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<Seen>> {
+    partner::check_manage(actor.profile)?;
+    let account_id = actor.account_id.as_str();
     let direction = match filter.direction {
         None => "",
         Some(Side::Sender) => "sent",
@@ -181,9 +108,13 @@ pub async fn list(
     Ok(seen)
 }
 
-/// One relationship as `account_id` sees it; not found when invisible to it.
-pub async fn get(store: &Store, account_id: &str, id: &str) -> StoreResult<Seen> {
-    seen_by(&mut *store.read().await?, account_id, id).await
+/// One relationship as the actor's account sees it; not found when invisible to it.
+pub async fn get(store: &Store, actor: &User, id: &str) -> StoreResult<Seen> {
+    partner::check_manage(actor.profile)?;
+    if !ids::looks_like_id(id) {
+        return Err(Refusal::NotFound.into());
+    }
+    seen_by(&mut *store.read().await?, &actor.account_id, id).await
 }
 
 async fn seen_by<'e, E>(executor: E, account_id: &str, id: &str) -> StoreResult<Seen>
@@ -201,33 +132,51 @@ where
 /// Everything the send rules ask about a request from account `$1` to address `$2`, in
 /// one statement (each statement is a round trip to the single SQLite writer, which is
 /// the hot path of sending). `$3` is one hour ago.
-const SEND_FACTS: &str = "SELECT o.account_id AS owner, o.language AS owner_language, \
+static SEND_FACTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT o.account_id AS owner, o.language AS owner_language, \
      (SELECT name FROM accounts WHERE id = $1) AS sender_name, \
-     (SELECT COUNT(*) FROM relationships WHERE sender_account_id = $1 AND email = $2 \
-        AND sender_view = 'pending' AND recipient_view = 'pending') AS pending_to_address, \
-     (SELECT COUNT(*) FROM relationships WHERE sender_account_id = $1 AND email = $2 \
-        AND (sender_view = 'rejected' OR recipient_view = 'rejected')) AS rejected_to_address, \
-     (SELECT COUNT(*) FROM relationships WHERE sender_view = 'accepted' \
-        AND recipient_view = 'accepted' AND ( \
+     (SELECT string_agg(v, ',') FROM (SELECT DISTINCT sender_view || ':' || recipient_view AS v \
+        FROM relationships WHERE sender_account_id = $1 AND email = $2) d) AS to_address, \
+     (SELECT COUNT(*) FROM relationships WHERE {ACTIVE} AND ( \
         (sender_account_id = $1 AND recipient_account_id = o.account_id) OR \
         (sender_account_id = o.account_id AND recipient_account_id = $1))) AS partnerships, \
-     (SELECT COUNT(*) FROM relationships WHERE sender_account_id = o.account_id \
-        AND recipient_account_id = $1 AND sender_view = 'pending' \
-        AND recipient_view = 'pending') AS incoming, \
+     (SELECT string_agg(v, ',') FROM (SELECT DISTINCT sender_view || ':' || recipient_view AS v \
+        FROM relationships WHERE sender_account_id = o.account_id \
+        AND recipient_account_id = $1) d) AS incoming, \
      (SELECT COUNT(*) FROM relationships WHERE sender_account_id = $1 \
         AND created_at > $3) AS sent_last_hour, \
      (SELECT MIN(created_at) FROM relationships WHERE sender_account_id = $1 \
         AND created_at > $3) AS oldest \
-     FROM (SELECT 1 AS one) base LEFT JOIN users o ON o.email = $2 AND o.email_verified = 1";
+     FROM (SELECT 1 AS one) base LEFT JOIN users o ON o.email = $2 AND o.email_verified = 1"
+    )
+});
 
-/// Sends a partner request from the actor's account to `email` (send rules 2–8).
+/// The distinct views `SEND_FACTS` lists as `sender:recipient` pairs joined by commas.
+fn views_listed(listed: Option<String>) -> StoreResult<Vec<Views>> {
+    listed
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            Views::parse_pair(pair).ok_or_else(|| StoreError::Corrupt(format!("views {pair:?}")))
+        })
+        .collect()
+}
+
+/// Sends a partner request from the actor's account to the address `email` as typed
+/// (send rules 1–8). Who may send is asked before what was typed: a user who may not send
+/// is refused whatever the address.
 pub async fn send(
     store: &Store,
     actor: &User,
-    email: &EmailAddress,
+    email: &str,
     limit_per_hour: u32,
 ) -> StoreResult<Seen> {
-    let (s, actor, email) = (store.clone(), actor.clone(), email.clone());
+    partner::check_manage(actor.profile)?;
+    let email = EmailAddress::parse(email)?;
+    let (s, actor) = (store.clone(), actor.clone());
     store
         .write(move || {
             let (s, actor, email) = (s.clone(), actor.clone(), email.clone());
@@ -257,7 +206,7 @@ async fn send_now(
     let now = now_micros();
     let hour_ago = now - 3600 * 1_000_000;
     let mut tx = store.begin_grouped().await?;
-    lock_account(store, &mut tx, sender).await?;
+    locks::account_row(store, &mut tx, sender).await?;
     if store.backend() == Backend::Postgres {
         // Lock the pair before reading the facts that depend on it.
         let owner: Option<String> = sqlx::query_scalar(
@@ -267,10 +216,10 @@ async fn send_now(
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(r) = owner.as_deref().filter(|r| *r != sender) {
-            lock_pair(store, &mut tx, sender, r).await?;
+            locks::pair_row(store, &mut tx, sender, r).await?;
         }
     }
-    let row = sqlx::query(SEND_FACTS)
+    let row = sqlx::query(&SEND_FACTS)
         .bind(sender)
         .bind(email.as_str())
         .bind(hour_ago)
@@ -278,28 +227,17 @@ async fn send_now(
         .await?;
     let recipient: Option<String> = col(&row, "owner")?;
     let count = |name: &str| -> StoreResult<i64> { col::<i64>(&row, name) };
-    let mut facts = SendFacts {
+    let facts = SendFacts {
         sender_is_admin: actor.profile.is_admin(),
         sender_is_verified: actor.email_verified,
         address_is_own_user: recipient.as_deref() == Some(sender),
         already_partners: count("partnerships")? > 0,
-        incoming_pending: count("incoming")? > 0,
+        existing_to_address: views_listed(col(&row, "to_address")?)?,
+        incoming: views_listed(col(&row, "incoming")?)?,
         sent_last_hour: u32::try_from(count("sent_last_hour")?).unwrap_or(u32::MAX),
-        ..SendFacts::default()
+        retry_after_secs: col::<Option<i64>>(&row, "oldest")?
+            .map_or(0, |t| ((t - hour_ago).max(0) as u64).div_ceil(1_000_000)),
     };
-    // Rules 5 and 6 only ask whether some request to E is pending, and whether some has a
-    // rejected view: one representative of each is enough.
-    if count("pending_to_address")? > 0 {
-        facts.existing_to_address.push(Views::NEW);
-    }
-    if count("rejected_to_address")? > 0 {
-        facts
-            .existing_to_address
-            .push(Views::new(View::Rejected, View::Rejected));
-    }
-    let oldest: Option<i64> = col(&row, "oldest")?;
-    facts.retry_after_secs =
-        oldest.map_or(0, |t| ((t - hour_ago).max(0) as u64).div_ceil(1_000_000));
     partner::check_send(&facts, limit_per_hour)?;
     store.mail_ceiling().take(1)?;
 
@@ -336,18 +274,17 @@ async fn send_now(
             now.into(),
         ],
     ));
-    writes.push(outbox::message(&Mail {
-        kind: MailKind::PartnerInvitation,
-        recipient: email.as_str().to_string(),
+    writes.push(outbox::message(&Mail::new(
+        email.as_str(),
         language,
-        params: serde_json::json!({
-            "inviter_name": actor.name,
-            "inviter_email": actor.email,
-            "account_name": sender_name,
-            "has_account": recipient.is_some(),
-            "email": email.as_str(),
-        }),
-    }));
+        PartnerInvitation {
+            inviter_name: actor.name.clone(),
+            inviter_email: actor.email.clone(),
+            account_name: sender_name,
+            has_account: recipient.is_some(),
+            email: email.as_str().to_string(),
+        },
+    )));
     writes.push(audit::entry(
         AuditAction::Send,
         Some(actor),
@@ -397,15 +334,13 @@ async fn act_now(
     id: &str,
     action: Action,
 ) -> StoreResult<Option<Seen>> {
-    if !actor.profile.is_admin() {
-        return Err(Refusal::Forbidden.into());
-    }
+    partner::check_manage(actor.profile)?;
     if !ids::looks_like_id(id) {
         return Err(Refusal::NotFound.into());
     }
     let mut tx = store.begin().await?;
     let first = load(&mut tx, id, "").await?.ok_or(Refusal::NotFound)?;
-    contacts::sync::lock_pair(
+    locks::contacts_of_pair(
         store,
         &mut tx,
         &first.sender_account_id,
@@ -413,7 +348,7 @@ async fn act_now(
     )
     .await?;
     if let Some(r) = first.recipient_account_id.as_deref() {
-        lock_pair(store, &mut tx, &first.sender_account_id, r).await?;
+        locks::pair_row(store, &mut tx, &first.sender_account_id, r).await?;
     }
     // Member rows still owed to either account are written before the partnership
     // between them can start or end.
@@ -499,22 +434,26 @@ async fn apply(tx: &mut Tx, rel: &Relationship, effect: Effect, actor: &User) ->
             } else {
                 None
             };
-            let kind = if effect == Effect::MailAccepted {
-                MailKind::PartnerAccepted
+            let message: MailMessage = if effect == Effect::MailAccepted {
+                PartnerAccepted {
+                    account_name: account_name.unwrap_or_default(),
+                    email: rel.email.clone(),
+                }
+                .into()
             } else {
-                MailKind::PartnerRejected
+                PartnerRejected {
+                    account_name,
+                    email: rel.email.clone(),
+                }
+                .into()
             };
             outbox::enqueue(
                 tx,
-                &Mail {
-                    kind,
-                    recipient: email,
-                    language: Language::parse(&language).unwrap_or_default(),
-                    params: serde_json::json!({
-                        "account_name": account_name,
-                        "email": rel.email,
-                    }),
-                },
+                &Mail::new(
+                    email,
+                    Language::parse(&language).unwrap_or_default(),
+                    message,
+                ),
             )
             .await
         }
@@ -609,7 +548,7 @@ pub(crate) async fn attach_address(store: &Store, tx: &mut Tx, user: &User) -> S
     senders.sort_unstable();
     senders.dedup();
     for sender in &senders {
-        lock_pair(store, tx, sender, &user.account_id).await?;
+        locks::pair_row(store, tx, sender, &user.account_id).await?;
     }
     for rel in &waiting {
         if rel.sender_account_id == user.account_id {
@@ -626,7 +565,7 @@ pub(crate) async fn attach_address(store: &Store, tx: &mut Tx, user: &User) -> S
             recipient_account_id: Some(user.account_id.clone()),
             ..rel.clone()
         };
-        if partnership_exists(&mut **tx, &rel.sender_account_id, &user.account_id).await? {
+        if partnership::exists(&mut **tx, &rel.sender_account_id, &user.account_id).await? {
             set_gone(tx, &rel.id).await?;
             audit::record(tx, AuditAction::Resolve, None, &attached, rel.views, gone()).await?;
         } else {
@@ -654,60 +593,7 @@ async fn load(tx: &mut Tx, id: &str, lock: &str) -> StoreResult<Option<Relations
     row.as_ref().map(Relationship::from_row).transpose()
 }
 
-/// Whether `a` and `b` have an accepted relationship, either direction, as `executor` sees it.
-async fn partnership_exists<'e, E>(executor: E, a: &str, b: &str) -> StoreResult<bool>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM relationships WHERE sender_view = 'accepted' \
-         AND recipient_view = 'accepted' AND ( \
-         (sender_account_id = $1 AND recipient_account_id = $2) OR \
-         (sender_account_id = $2 AND recipient_account_id = $1))",
-    )
-    .bind(a)
-    .bind(b)
-    .fetch_one(executor)
-    .await?;
-    Ok(n > 0)
-}
-
 /// Whether two accounts are active partners now.
 pub async fn partners_now(store: &Store, a: &str, b: &str) -> StoreResult<bool> {
-    partnership_exists(&mut *store.read().await?, a, b).await
-}
-
-/// Serializes sends from one account (rate limit, rules 5 and 6).
-async fn lock_account(store: &Store, tx: &mut Tx, account_id: &str) -> StoreResult<()> {
-    if store.backend() == Backend::Postgres {
-        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(account_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Serializes every change that may create or end a partnership between `a` and `b`.
-async fn lock_pair(store: &Store, tx: &mut Tx, a: &str, b: &str) -> StoreResult<()> {
-    if store.backend() != Backend::Postgres {
-        return Ok(());
-    }
-    let (first, second) = if a < b { (a, b) } else { (b, a) };
-    sqlx::query(
-        "INSERT INTO account_pairs (account_a, account_b) VALUES ($1, $2) \
-         ON CONFLICT (account_a, account_b) DO NOTHING",
-    )
-    .bind(first)
-    .bind(second)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "SELECT account_a FROM account_pairs WHERE account_a = $1 AND account_b = $2 FOR UPDATE",
-    )
-    .bind(first)
-    .bind(second)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(())
+    partnership::exists(&mut *store.read().await?, a, b).await
 }

@@ -4,7 +4,7 @@
 //! the acting user, the client IP, the time, what it is about and, where a thing changed,
 //! its state before and after. Partner transitions stay in `audit_log` (`audit.rs`).
 
-use crate::users::User;
+use crate::model::User;
 use crate::{col, ids, now_micros, Store, StoreResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 //! (set-password, verify-address, reset-password). 256 random bits, given to the holder
 //! once and stored only as a SHA-256 hash.
 
-use crate::accounts::Account;
-use crate::users::{User, USER_COLUMNS};
+use crate::model::Account;
+use crate::model::{User, USER_COLUMNS};
 use crate::{ids, now_micros, Store, StoreResult, Tx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

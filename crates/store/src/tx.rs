@@ -20,8 +20,7 @@
 //! Every other transaction ([`Store::begin`]) runs *alone*: it commits the open group
 //! before it starts and commits itself at once. A long one (a contacts fan-out chunk, an
 //! acceptance syncing thousands of members) must not join a group: those who committed
-//! before it would wait for it to finish (measured: a user added to the agency of the
-//! bench waited 85–107 ms instead of 33). On PostgreSQL a `Tx` is a plain transaction of
+//! before it would wait for it to finish. On PostgreSQL a `Tx` is a plain transaction of
 //! the pool.
 //!
 //! Invariant: a group is left open, with the writer free, only while somebody waits for

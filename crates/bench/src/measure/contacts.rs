@@ -54,8 +54,14 @@ pub async fn raw_sql(server: &Server, args: &Args) -> anyhow::Result<Value> {
     let started = Instant::now();
     for _ in 0..total {
         let t = Instant::now();
-        let found =
-            contacts::list(&data.store, &data.agency_id, &Filter::default(), None, 50).await?;
+        let found = contacts::list(
+            &data.store,
+            &data.agency_admin,
+            &Filter::default(),
+            None,
+            50,
+        )
+        .await?;
         latencies.push(t.elapsed());
         if found.len() != 50 {
             bail!("the first page has {} contacts", found.len());

@@ -236,7 +236,7 @@ fn send_rule_6_the_rejection_block_lifts_only_when_both_sides_deleted() {
 #[test]
 fn send_rule_7_not_while_their_request_to_you_is_pending() {
     let f = SendFacts {
-        incoming_pending: true,
+        incoming: vec![Views::NEW],
         ..facts()
     };
     assert_eq!(check_send(&f, 100), Err(Refusal::IncomingRequestPending));
@@ -265,4 +265,45 @@ fn send_rule_8_at_most_the_limit_per_hour() {
 #[test]
 fn a_clean_request_is_allowed() {
     assert_eq!(check_send(&facts(), 100), Ok(()));
+}
+
+#[test]
+fn only_admins_manage_partners() {
+    for profile in Profile::ALL {
+        assert_eq!(
+            check_manage(profile).is_ok(),
+            profile.is_admin(),
+            "{profile:?}"
+        );
+    }
+}
+
+#[test]
+fn an_incoming_request_blocks_only_while_pending() {
+    let incoming = |views: Views| SendFacts {
+        incoming: vec![views],
+        ..facts()
+    };
+    assert_eq!(
+        check_send(&incoming(Views::NEW), 100),
+        Err(Refusal::IncomingRequestPending)
+    );
+    for views in [Views::new(R, N), Views::new(N, R), Views::new(A, A)] {
+        assert_eq!(check_send(&incoming(views), 100), Ok(()), "{views:?}");
+    }
+}
+
+#[test]
+fn views_listed_by_the_store_parse_as_pairs() {
+    assert_eq!(Views::parse_pair("pending:pending"), Some(Views::NEW));
+    assert_eq!(Views::parse_pair("rejected:none"), Some(Views::new(R, N)));
+    for bad in [
+        "",
+        "pending",
+        "pending:",
+        "maybe:pending",
+        "pending:pending:x",
+    ] {
+        assert_eq!(Views::parse_pair(bad), None, "{bad:?}");
+    }
 }

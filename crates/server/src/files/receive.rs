@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use coproof_core::file_name::parse_file_name;
 use coproof_store::ids;
 use coproof_store::items::files::{self, File, Uploaded};
-use coproof_store::users::User;
+use coproof_store::model::User;
 
 /// What a form must show before its file is taken: nothing more (the API, signed by a
 /// bearer token or session) or a CSRF token in a `csrf` field ahead of the file (pages).

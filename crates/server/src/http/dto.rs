@@ -1,7 +1,7 @@
 //! The JSON objects of `spec/api.md`, built from the store's types.
 
 use coproof_core::partner::{Side, View};
-use coproof_store::{accounts, contacts, partners, users};
+use coproof_store::{contacts, model};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -18,8 +18,8 @@ pub struct Account {
     pub name: String,
 }
 
-impl From<&accounts::Account> for Account {
-    fn from(a: &accounts::Account) -> Account {
+impl From<&model::Account> for Account {
+    fn from(a: &model::Account) -> Account {
         Account {
             id: a.id.clone(),
             name: a.name.clone(),
@@ -44,8 +44,8 @@ pub struct User {
     pub two_factor: bool,
 }
 
-impl From<&users::User> for User {
-    fn from(u: &users::User) -> User {
+impl From<&model::User> for User {
+    fn from(u: &model::User) -> User {
         User {
             id: u.id.clone(),
             email: u.email.clone(),
@@ -90,8 +90,8 @@ pub fn direction(side: Side) -> &'static str {
     }
 }
 
-impl From<&partners::Seen> for Relationship {
-    fn from(s: &partners::Seen) -> Relationship {
+impl From<&model::Seen> for Relationship {
+    fn from(s: &model::Seen) -> Relationship {
         Relationship {
             id: s.id.clone(),
             direction: direction(s.direction).to_string(),

@@ -9,9 +9,9 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use coproof_core::Refusal;
-use coproof_store::accounts::Account;
+use coproof_store::model::Account;
+use coproof_store::model::User;
 use coproof_store::tokens::{self, Kind};
-use coproof_store::users::User;
 use serde::de::DeserializeOwned;
 
 /// The name of the web session cookie.

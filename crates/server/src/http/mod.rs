@@ -3,12 +3,14 @@
 pub mod api;
 pub mod client_ip;
 pub mod connections;
+pub mod credentials;
 pub mod dto;
 pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod item_dto;
 pub mod metrics;
+pub mod params;
 pub mod security_log;
 pub mod service;
 pub mod web;

@@ -2,8 +2,8 @@
 //! change they report has committed and before the answer goes out.
 
 use crate::state::AppState;
+use coproof_store::model::User;
 use coproof_store::security::{self, SecurityAction, SecurityEvent};
-use coproof_store::users::User;
 use std::net::IpAddr;
 
 /// Records `event`. A failure is logged, not answered: the change itself is done.

@@ -1,9 +1,11 @@
-//! The e-mails, in the recipient's language. Each kind of message is rendered from the
-//! details queued with it.
+//! The e-mails, in the recipient's language. Each kind's subject and body are the messages
+//! `mail-<kind>-subject` and `mail-<kind>-body` of `locales/{en,ko}/mail.ftl`, filled in
+//! with the typed details queued with it (`coproof_store::mail_messages`).
 
+use crate::i18n::{MissingText, Tr};
 use coproof_core::Language;
-use coproof_store::outbox::{Mail, MailKind};
-use serde_json::Value;
+use coproof_store::mail_messages::{MailMessage, UnreadableMail};
+use coproof_store::outbox::Mail;
 
 /// A rendered message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,192 +14,131 @@ pub struct Rendered {
     pub body: String,
 }
 
-fn param<'a>(params: &'a Value, key: &str) -> &'a str {
-    params.get(key).and_then(Value::as_str).unwrap_or_default()
+/// Why a queued mail cannot be written. The worker fails the mail as it fails one the mail
+/// server refused: kept and tried again later (a newer server may read what this one
+/// cannot), with the reason in the row's `last_error`.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The row's details do not fit its kind.
+    #[error(transparent)]
+    Unreadable(#[from] UnreadableMail),
+    /// A text is missing from `mail.ftl` (in English too).
+    #[error(transparent)]
+    Text(#[from] MissingText),
 }
 
 /// Renders `mail`; `public_url` is where links point.
-pub fn render(mail: &Mail, public_url: &str) -> Rendered {
-    let p = &mail.params;
-    let ko = mail.language == Language::Ko;
+pub fn render(mail: &Mail, public_url: &str) -> Result<Rendered, RenderError> {
+    let message = mail.message()?;
+    Ok(render_message(&message, mail.language, public_url, true)?)
+}
+
+/// Renders `message` in `lang`; with `fallback`, a text missing in Korean is taken in
+/// English rather than failing the mail.
+fn render_message(
+    message: &MailMessage,
+    lang: Language,
+    public_url: &str,
+    fallback: bool,
+) -> Result<Rendered, MissingText> {
+    let (id, args) = arguments(message, public_url);
+    let args: Vec<(&str, &str)> = args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let text = |part: &str| {
+        let key = format!("{id}-{part}");
+        match Tr::new(lang).format(&key, &args) {
+            Err(e) if fallback && lang != Language::En => {
+                tracing::warn!("mail text missing, sent in English: {e}");
+                Tr::new(Language::En).format(&key, &args).map_err(|_| e)
+            }
+            text => text,
+        }
+    };
+    Ok(Rendered {
+        subject: text("subject")?,
+        body: text("body")? + "\n",
+    })
+}
+
+/// The message id of `message`'s texts, and their arguments.
+fn arguments(
+    message: &MailMessage,
+    public_url: &str,
+) -> (&'static str, Vec<(&'static str, String)>) {
     let partners_link = format!("{public_url}/settings/account/partners");
-    match mail.kind {
-        MailKind::PartnerInvitation => {
-            let inviter = param(p, "inviter_name");
-            let account = param(p, "account_name");
-            let has_account = p
-                .get("has_account")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            let link = if has_account {
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    match message {
+        MailMessage::UserInvited(m) => (
+            "mail-user-invited",
+            vec![
+                ("inviter", m.inviter_name.clone()),
+                ("account", m.account_name.clone()),
+                (
+                    "link",
+                    format!("{public_url}/set-password?token={}", url_escape(&m.token)),
+                ),
+            ],
+        ),
+        MailMessage::PartnerInvitation(m) => {
+            let link = if m.has_account {
                 partners_link
             } else {
-                format!(
-                    "{public_url}/signup?email={}",
-                    url_escape(param(p, "email"))
-                )
+                format!("{public_url}/signup?email={}", url_escape(&m.email))
             };
-            if ko {
-                Rendered {
-                    subject: format!("{account}에서 파트너 초대를 보냈습니다"),
-                    body: format!(
-                        "안녕하세요.\n\n{account}의 {inviter}님이 Coproof에서 귀하의 조직에 파트너 초대를 보냈습니다. \
-                         파트너가 되면 증명, 파일, 폴더와 연락처 세부 정보를 서로 공유할 수 있습니다.\n\n\
-                         {}\n{link}\n\n관리자 또는 청구 관리자가 설정 > 계정 설정 > 파트너 탭에서 수락하거나 거부할 수 있습니다.\n",
-                        if has_account { "초대를 확인하려면:" } else { "계정을 만들려면:" }
-                    ),
-                }
-            } else {
-                Rendered {
-                    subject: format!("{account} invites you to be partners on Coproof"),
-                    body: format!(
-                        "Hello,\n\n{inviter} of {account} has sent your organization a partner \
-                         invitation on Coproof. Partners share proofs, files, folders and contact \
-                         details with each other.\n\n{}\n{link}\n\nAn Administrator or Billing \
-                         Administrator can accept or reject it under Settings > Account Settings > \
-                         Partners.\n",
-                        if has_account {
-                            "To see the invitation:"
-                        } else {
-                            "To create your account:"
-                        }
-                    ),
-                }
-            }
+            (
+                "mail-partner-invitation",
+                vec![
+                    ("inviter", m.inviter_name.clone()),
+                    ("account", m.account_name.clone()),
+                    ("has_account", yes_no(m.has_account)),
+                    ("link", link),
+                ],
+            )
         }
-        MailKind::PartnerAccepted => {
-            let account = param(p, "account_name");
-            if ko {
-                Rendered {
-                    subject: format!("{account}에서 파트너 요청을 수락했습니다"),
-                    body: format!(
-                        "안녕하세요.\n\n{account}에서 파트너 요청을 수락했습니다. 이제 서로의 사용자가 연락처 페이지에 구성원으로 표시됩니다.\n\n{partners_link}\n"
-                    ),
-                }
-            } else {
-                Rendered {
-                    subject: format!("{account} accepted your partner request"),
-                    body: format!(
-                        "Hello,\n\n{account} accepted your partner request. Each account's users now \
-                         appear as members on the other's Contacts page.\n\n{partners_link}\n"
-                    ),
-                }
-            }
+        MailMessage::PartnerAccepted(m) => (
+            "mail-partner-accepted",
+            vec![("account", m.account_name.clone()), ("link", partners_link)],
+        ),
+        MailMessage::PartnerRejected(m) => {
+            // The store names the account only when the two were partners before.
+            let account = m.account_name.clone().unwrap_or_default();
+            (
+                "mail-partner-rejected",
+                vec![
+                    ("named", yes_no(!account.is_empty())),
+                    ("account", account),
+                    ("email", m.email.clone()),
+                    ("link", partners_link),
+                ],
+            )
         }
-        MailKind::PartnerRejected => {
-            // The account is named only when the two were partners before (the store
-            // leaves it out otherwise): an address must not reveal its organization.
-            let account = param(p, "account_name");
-            let email = param(p, "email");
-            let body = match (ko, account.is_empty()) {
-                (true, false) => {
-                    format!("{email}에게 보낸 파트너 요청을 {account}에서 거부했습니다.")
-                }
-                (true, true) => format!("{email}에게 보낸 파트너 요청이 거부되었습니다."),
-                (false, false) => {
-                    format!("{account} rejected the partner request you sent to {email}.")
-                }
-                (false, true) => format!("The partner request you sent to {email} was rejected."),
-            };
-            let (subject, hello) = if ko {
-                ("파트너 요청이 거부되었습니다", "안녕하세요.")
-            } else {
-                ("Your partner request was rejected", "Hello,")
-            };
-            Rendered {
-                subject: subject.to_string(),
-                body: format!("{hello}\n\n{body}\n\n{partners_link}\n"),
-            }
-        }
-        MailKind::VerifyEmail => {
-            let name = param(p, "name");
-            let link = format!("{public_url}/verify-email?token={}", param(p, "token"));
-            if ko {
-                Rendered {
-                    subject: "Coproof 이메일 주소를 확인하십시오".to_string(),
-                    body: format!(
-                        "{name}님, 안녕하세요.\n\n이 주소가 귀하의 것인지 확인하려면 아래 링크를 여십시오 \
-                         (24시간 동안 한 번 사용할 수 있습니다):\n\n{link}\n\n\
-                         확인하기 전에는 이 주소로 보낸 파트너 요청을 받을 수 없고 파트너 요청을 보낼 수도 없습니다. \
-                         Coproof에 가입하지 않았다면 이 메일을 무시하십시오.\n"
-                    ),
-                }
-            } else {
-                Rendered {
-                    subject: "Confirm your e-mail address for Coproof".to_string(),
-                    body: format!(
-                        "Hello {name},\n\nOpen this link to confirm that this address is yours \
-                         (it works once, for 24 hours):\n\n{link}\n\nUntil you do, partner \
-                         requests sent to this address wait, and you cannot send any. If you did \
-                         not sign up for Coproof, ignore this e-mail.\n"
-                    ),
-                }
-            }
-        }
-        MailKind::PasswordReset => {
-            let name = param(p, "name");
-            let link = format!("{public_url}/reset-password?token={}", param(p, "token"));
-            if ko {
-                Rendered {
-                    subject: "Coproof 비밀번호 재설정".to_string(),
-                    body: format!(
-                        "{name}님, 안녕하세요.\n\n비밀번호 재설정을 요청하셨습니다. 아래 링크에서 새 비밀번호를 \
-                         설정하십시오 (1시간 동안 한 번 사용할 수 있습니다):\n\n{link}\n\n\
-                         요청하지 않았다면 이 메일을 무시하십시오. 비밀번호는 바뀌지 않습니다.\n"
-                    ),
-                }
-            } else {
-                Rendered {
-                    subject: "Reset your Coproof password".to_string(),
-                    body: format!(
-                        "Hello {name},\n\nSomeone asked to reset the password of this address on \
-                         Coproof. Set a new one with this link (it works once, for one hour):\n\n\
-                         {link}\n\nIf it was not you, ignore this e-mail: your password stays as \
-                         it is.\n"
-                    ),
-                }
-            }
-        }
-        MailKind::UserInvited => {
-            let inviter = param(p, "inviter_name");
-            let account = param(p, "account_name");
-            let link = format!("{public_url}/set-password?token={}", param(p, "token"));
-            if ko {
-                Rendered {
-                    subject: format!("{account}의 Coproof 계정이 만들어졌습니다"),
-                    body: format!(
-                        "안녕하세요.\n\n{inviter}님이 Coproof의 {account} 계정에 귀하를 사용자로 추가했습니다. \
-                         아래 링크에서 비밀번호를 설정하십시오 (7일 동안 유효):\n\n{link}\n"
-                    ),
-                }
-            } else {
-                Rendered {
-                    subject: format!("Your Coproof account at {account}"),
-                    body: format!(
-                        "Hello,\n\n{inviter} added you as a user of {account} on Coproof. Set your \
-                         password with this link (it works for 7 days):\n\n{link}\n"
-                    ),
-                }
-            }
-        }
-        MailKind::ItemShared => {
-            let sharer = param(p, "sharer_name");
-            let item = param(p, "item_name");
-            let link = format!("{public_url}{}", param(p, "path"));
-            if ko {
-                Rendered {
-                    subject: format!("{sharer}님이 \"{item}\"을(를) 공유했습니다"),
-                    body: format!("안녕하세요.\n\n{sharer}님이 \"{item}\"을(를) 귀하와 공유했습니다.\n\n{link}\n"),
-                }
-            } else {
-                Rendered {
-                    subject: format!("{sharer} shared \"{item}\" with you"),
-                    body: format!(
-                        "Hello,\n\n{sharer} shared \"{item}\" with you on Coproof.\n\n{link}\n"
-                    ),
-                }
-            }
-        }
+        MailMessage::ItemShared(m) => (
+            "mail-item-shared",
+            vec![
+                ("sharer", m.sharer_name.clone()),
+                ("item", m.item_name.clone()),
+                ("link", format!("{public_url}{}", m.path)),
+            ],
+        ),
+        MailMessage::VerifyEmail(m) => (
+            "mail-verify-email",
+            vec![
+                ("name", m.name.clone()),
+                (
+                    "link",
+                    format!("{public_url}/verify-email?token={}", url_escape(&m.token)),
+                ),
+            ],
+        ),
+        MailMessage::PasswordReset(m) => (
+            "mail-password-reset",
+            vec![
+                ("name", m.name.clone()),
+                (
+                    "link",
+                    format!("{public_url}/reset-password?token={}", url_escape(&m.token)),
+                ),
+            ],
+        ),
     }
 }
 
@@ -208,66 +149,317 @@ fn url_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coproof_store::mail_messages::{
+        ItemShared, PartnerAccepted, PartnerInvitation, PartnerRejected, PasswordReset,
+        UserInvited, VerifyEmail,
+    };
+    use coproof_store::outbox::MailKind;
 
-    fn mail(kind: MailKind, language: Language) -> Mail {
-        Mail {
-            kind,
-            recipient: "kim@client.example".into(),
-            language,
-            params: serde_json::json!({
-                "inviter_name": "Ann", "account_name": "Agency", "email": "kim@client.example",
-                "has_account": false, "token": "abc"
-            }),
+    fn invitation(has_account: bool) -> MailMessage {
+        PartnerInvitation {
+            inviter_name: "Ann".into(),
+            inviter_email: "ann@agency.example".into(),
+            account_name: "Agency".into(),
+            has_account,
+            email: "kim@client.example".into(),
+        }
+        .into()
+    }
+
+    fn rejection(account: Option<&str>) -> MailMessage {
+        PartnerRejected {
+            account_name: account.map(str::to_string),
+            email: "kim@client.example".into(),
+        }
+        .into()
+    }
+
+    /// One message of every kind, and of every variant of a kind.
+    fn every_message() -> Vec<MailMessage> {
+        vec![
+            UserInvited {
+                inviter_name: "Ann".into(),
+                account_name: "Agency".into(),
+                name: "Kim".into(),
+                token: "abc".into(),
+            }
+            .into(),
+            invitation(false),
+            invitation(true),
+            PartnerAccepted {
+                account_name: "Agency".into(),
+                email: "kim@client.example".into(),
+            }
+            .into(),
+            rejection(Some("Agency")),
+            rejection(None),
+            ItemShared {
+                sharer_name: "Ann".into(),
+                item_name: "Spring catalogue".into(),
+                item_type: "proof".into(),
+                path: "/proofs/p1".into(),
+            }
+            .into(),
+            VerifyEmail {
+                name: "Kim".into(),
+                token: "abc".into(),
+            }
+            .into(),
+            PasswordReset {
+                name: "Kim".into(),
+                token: "abc".into(),
+            }
+            .into(),
+        ]
+    }
+
+    fn mail(message: MailMessage, language: Language) -> Mail {
+        Mail::new("kim@client.example", language, message)
+    }
+
+    fn rendered(message: MailMessage, language: Language) -> Rendered {
+        render(&mail(message, language), "http://x").expect("renders")
+    }
+
+    #[test]
+    fn every_text_is_in_english_and_in_korean() {
+        for lang in [Language::En, Language::Ko] {
+            for message in every_message() {
+                let kind = message.kind();
+                // No fallback: each language must have each text, with each argument.
+                let r = render_message(&message, lang, "http://x", false)
+                    .unwrap_or_else(|e| panic!("{kind:?} in {lang:?}: {e}"));
+                for text in [&r.subject, &r.body] {
+                    assert!(!text.contains('{') && !text.contains('}'), "{text}");
+                    assert!(!text.contains("Unknown localization"), "{text}");
+                    // No Unicode isolation marks around the arguments.
+                    assert!(!text.contains(['\u{2068}', '\u{2069}']), "{text:?}");
+                }
+                assert!(r.body.ends_with("\n") && !r.body.ends_with("\n\n"));
+                let korean = r.body.contains("안녕하세요");
+                assert_eq!(korean, lang == Language::Ko, "{kind:?} in {lang:?}");
+            }
+        }
+        // And mail.ftl holds no message that no mail uses.
+        let used: std::collections::BTreeSet<String> = every_message()
+            .iter()
+            .flat_map(|m| {
+                let (id, _) = arguments(m, "");
+                [format!("{id}-subject"), format!("{id}-body")]
+            })
+            .collect();
+        for lang in ["en", "ko"] {
+            let path = format!("{}/locales/{lang}/mail.ftl", env!("CARGO_MANIFEST_DIR"));
+            let ftl = std::fs::read_to_string(path).expect("mail.ftl");
+            let defined: std::collections::BTreeSet<String> = ftl
+                .lines()
+                .filter_map(|l| l.split_once(" =").map(|(k, _)| k))
+                .filter(|k| !k.starts_with([' ', '#']) && !k.is_empty())
+                .map(str::to_string)
+                .collect();
+            assert_eq!(defined, used, "{lang}");
         }
     }
 
     #[test]
-    fn an_invitation_to_an_unknown_address_links_to_sign_up() {
-        let r = render(
-            &mail(MailKind::PartnerInvitation, Language::En),
-            "https://proof.example",
-        );
-        assert!(r.subject.contains("Agency"));
-        assert!(r
-            .body
-            .contains("https://proof.example/signup?email=kim%40client.example"));
+    fn each_kind_carries_its_link_and_its_words() {
+        let cases: [(MailMessage, &str, &str, &str); 9] = [
+            (
+                every_message()[0].clone(),
+                "http://x/set-password?token=abc",
+                "Your Coproof account at Agency",
+                "Agency의 Coproof 계정이 만들어졌습니다",
+            ),
+            (
+                invitation(false),
+                "http://x/signup?email=kim%40client.example",
+                "Agency invites you to be partners on Coproof",
+                "Agency에서 파트너 초대를 보냈습니다",
+            ),
+            (
+                invitation(true),
+                "http://x/settings/account/partners",
+                "Agency invites you to be partners on Coproof",
+                "Agency에서 파트너 초대를 보냈습니다",
+            ),
+            (
+                every_message()[3].clone(),
+                "http://x/settings/account/partners",
+                "Agency accepted your partner request",
+                "Agency에서 파트너 요청을 수락했습니다",
+            ),
+            (
+                rejection(Some("Agency")),
+                "http://x/settings/account/partners",
+                "Your partner request was rejected",
+                "파트너 요청이 거부되었습니다",
+            ),
+            (
+                rejection(None),
+                "http://x/settings/account/partners",
+                "Your partner request was rejected",
+                "파트너 요청이 거부되었습니다",
+            ),
+            (
+                every_message()[6].clone(),
+                "http://x/proofs/p1",
+                "Ann shared \"Spring catalogue\" with you",
+                "Ann님이 \"Spring catalogue\"을(를) 공유했습니다",
+            ),
+            (
+                every_message()[7].clone(),
+                "http://x/verify-email?token=abc",
+                "Confirm your e-mail address for Coproof",
+                "Coproof 이메일 주소를 확인하십시오",
+            ),
+            (
+                every_message()[8].clone(),
+                "http://x/reset-password?token=abc",
+                "Reset your Coproof password",
+                "Coproof 비밀번호 재설정",
+            ),
+        ];
+        for (message, link, en, ko) in cases {
+            let kind = message.kind();
+            for (lang, subject) in [(Language::En, en), (Language::Ko, ko)] {
+                let r = rendered(message.clone(), lang);
+                assert_eq!(r.subject, subject, "{kind:?} in {lang:?}");
+                assert!(
+                    r.body.contains(&format!("\n{link}\n")),
+                    "{kind:?} in {lang:?}: {}",
+                    r.body
+                );
+            }
+        }
     }
 
     #[test]
-    fn korean_mail_is_in_korean() {
-        let r = render(&mail(MailKind::PartnerRejected, Language::Ko), "http://x");
+    fn an_invitation_reads_as_it_always_did() {
+        let r = rendered(invitation(false), Language::En);
+        assert_eq!(
+            r.body,
+            "Hello,\n\nAnn of Agency has sent your organization a partner invitation on \
+             Coproof. Partners share proofs, files, folders and contact details with each \
+             other.\n\nTo create your account:\nhttp://x/signup?email=kim%40client.example\n\n\
+             An Administrator or Billing Administrator can accept or reject it under \
+             Settings > Account Settings > Partners.\n"
+        );
+        let r = rendered(invitation(true), Language::Ko);
+        assert_eq!(
+            r.body,
+            "안녕하세요.\n\nAgency의 Ann님이 Coproof에서 귀하의 조직에 파트너 초대를 보냈습니다. \
+             파트너가 되면 교정본, 파일, 폴더와 연락처 세부 정보를 서로 공유할 수 있습니다.\n\n\
+             초대를 확인하려면:\nhttp://x/settings/account/partners\n\n\
+             관리자 또는 청구 관리자가 설정 > 계정 설정 > 파트너 탭에서 수락하거나 거부할 수 있습니다.\n"
+        );
+        let r = rendered(invitation(true), Language::En);
+        assert!(r
+            .body
+            .contains("\n\nTo see the invitation:\nhttp://x/settings/account/partners\n\n"));
+        let r = rendered(invitation(false), Language::Ko);
+        assert!(r
+            .body
+            .contains("\n\n계정을 만들려면:\nhttp://x/signup?email=kim%40client.example\n\n"));
+    }
+
+    #[test]
+    fn an_invitation_to_an_unknown_address_links_to_sign_up_with_it_escaped() {
+        let mut message = invitation(false);
+        if let MailMessage::PartnerInvitation(m) = &mut message {
+            m.email = "kim+proofs@client.example".into();
+        }
+        for lang in [Language::En, Language::Ko] {
+            let r = rendered(message.clone(), lang);
+            assert!(r.subject.contains("Agency"));
+            assert!(r
+                .body
+                .contains("http://x/signup?email=kim%2Bproofs%40client.example\n"));
+        }
+    }
+
+    #[test]
+    fn korean_mail_uses_the_pages_words() {
+        let r = rendered(rejection(None), Language::Ko);
         assert_eq!(r.subject, "파트너 요청이 거부되었습니다");
-        let r = render(&mail(MailKind::PartnerInvitation, Language::Ko), "http://x");
-        assert!(r.body.contains("설정 > 계정 설정 > 파트너"));
+        let r = rendered(invitation(false), Language::Ko);
+        assert!(r.body.contains("설정 > 계정 설정 > 파트너 탭"));
+        assert!(r.body.contains("관리자 또는 청구 관리자가"));
+        let r = rendered(every_message()[0].clone(), Language::Ko);
+        assert!(r.body.contains("비밀번호를 설정하십시오"));
     }
 
     #[test]
     fn a_rejection_names_the_account_only_when_the_store_gave_it() {
-        let mut m = mail(MailKind::PartnerRejected, Language::En);
-        let r = render(&m, "http://x");
+        let r = rendered(rejection(Some("Agency")), Language::En);
+        assert_eq!(
+            r.body,
+            "Hello,\n\nAgency rejected the partner request you sent to kim@client.example.\
+             \n\nhttp://x/settings/account/partners\n"
+        );
+        let r = rendered(rejection(Some("Agency")), Language::Ko);
         assert!(r
             .body
-            .contains("Agency rejected the partner request you sent to kim@client.example"));
-        m.params = serde_json::json!({"account_name": null, "email": "kim@client.example"});
-        let r = render(&m, "http://x");
+            .contains("kim@client.example에게 보낸 파트너 요청을 Agency에서 거부했습니다."));
+        for account in [None, Some("")] {
+            let r = rendered(rejection(account), Language::En);
+            assert!(r.body.contains(
+                "\n\nThe partner request you sent to kim@client.example was rejected.\n\n"
+            ));
+            let r = rendered(rejection(account), Language::Ko);
+            assert!(r
+                .body
+                .contains("\n\nkim@client.example에게 보낸 파트너 요청이 거부되었습니다.\n\n"));
+            assert!(!r.body.contains("Agency"));
+        }
+        // A row queued with the account's name left out altogether.
+        let m = Mail {
+            kind: MailKind::PartnerRejected,
+            recipient: "ann@agency.example".into(),
+            language: Language::En,
+            params: serde_json::json!({"email": "kim@client.example"}),
+        };
+        let r = render(&m, "http://x").expect("renders");
         assert!(r
             .body
             .contains("The partner request you sent to kim@client.example was rejected."));
-        assert!(!r.body.contains("Agency"));
     }
 
     #[test]
-    fn verification_and_reset_mails_carry_their_links() {
-        let r = render(&mail(MailKind::VerifyEmail, Language::En), "http://x");
-        assert!(r.body.contains("http://x/verify-email?token=abc"));
-        let r = render(&mail(MailKind::PasswordReset, Language::Ko), "http://x");
-        assert!(r.body.contains("http://x/reset-password?token=abc"));
-        assert!(r.subject.contains("비밀번호"));
+    fn names_are_written_as_typed() {
+        let message: MailMessage = VerifyEmail {
+            name: "김민지 <Kim> & {Co}".into(),
+            token: "abc".into(),
+        }
+        .into();
+        let r = rendered(message.clone(), Language::Ko);
+        assert!(
+            r.body.starts_with("김민지 <Kim> & {Co}님, 안녕하세요.\n\n"),
+            "{}",
+            r.body
+        );
+        let r = rendered(message, Language::En);
+        assert!(
+            r.body.starts_with("Hello 김민지 <Kim> & {Co},\n\n"),
+            "{}",
+            r.body
+        );
     }
 
     #[test]
-    fn set_password_mail_carries_the_link() {
-        let r = render(&mail(MailKind::UserInvited, Language::En), "http://x");
-        assert!(r.body.contains("http://x/set-password?token=abc"));
+    fn a_row_that_does_not_fit_its_kind_is_an_error_not_a_panic() {
+        let m = Mail {
+            kind: MailKind::PasswordReset,
+            recipient: "kim@client.example".into(),
+            language: Language::Ko,
+            params: serde_json::json!({"name": "Kim"}),
+        };
+        let e = render(&m, "http://x").expect_err("no token");
+        assert!(matches!(e, RenderError::Unreadable(_)));
+        assert!(e.to_string().contains("password_reset"), "{e}");
+        let m = Mail {
+            params: serde_json::json!("not an object"),
+            ..m
+        };
+        assert!(render(&m, "http://x").is_err());
     }
 }

@@ -2,8 +2,9 @@
 //! delivers them in order, and marks them sent (one write for the batch) only after the
 //! server took them (`.eml` files: each written and fsynced, renamed into place, and the
 //! folder fsynced once for the batch, so the renames outlast a crash too). A failure is
-//! retried with exponential backoff; nothing is ever dropped. A crash between delivery
-//! and the mark re-sends at most one batch, with the same Message-ID.
+//! retried with exponential backoff; nothing is ever dropped (not even a mail whose queued
+//! details this server cannot read: it waits for a server that can). A crash between
+//! delivery and the mark re-sends at most one batch, with the same Message-ID.
 
 use super::templates;
 use super::transport::{build_message, Transport};
@@ -116,16 +117,29 @@ impl MailWorker {
         }
     }
 
-    /// Delivers a claimed batch in order. The first failure gives the rest back untried
-    /// (the mail server is likely down: each message then backs off on its own), and so
-    /// does running past half the lease.
+    /// Delivers a claimed batch in order. The first failed delivery gives the rest back
+    /// untried (the mail server is likely down: each message then backs off on its own),
+    /// and so does running past half the lease.
     async fn deliver_batch(&self, transport: &Transport, host: &str, batch: Vec<outbox::Queued>) {
         let store = &self.state.store;
         let started = std::time::Instant::now();
         let mut sent = Vec::with_capacity(batch.len());
         let mut rest = batch.into_iter();
         for queued in rest.by_ref() {
-            match self.deliver(transport, host, &queued).await {
+            // A mail that cannot be written (its row does not fit its kind) fails alone,
+            // like one the server refused: kept, tried again with backoff (a newer server
+            // may read it), its reason in `last_error`. The rest of the batch goes on.
+            let rendered = match templates::render(&queued.mail, &self.state.config.public_url()) {
+                Ok(rendered) => rendered,
+                Err(e) => {
+                    let e = anyhow::Error::new(e);
+                    tracing::error!(id = %queued.id, kind = queued.mail.kind.as_str(),
+                        "cannot write a queued mail: {e:#}");
+                    self.failed(&queued, e).await;
+                    continue;
+                }
+            };
+            match self.deliver(transport, host, &queued, &rendered).await {
                 Ok(()) => {
                     metrics::counter!("coproof_mail_sent_total").increment(1);
                     sent.push(queued.id);
@@ -169,13 +183,13 @@ impl MailWorker {
         transport: &Transport,
         host: &str,
         queued: &outbox::Queued,
+        rendered: &templates::Rendered,
     ) -> anyhow::Result<()> {
         let config = &self.state.config;
-        let rendered = templates::render(&queued.mail, &config.public_url());
         let message = build_message(
             &config.mail_from,
             &queued.mail.recipient,
-            &rendered,
+            rendered,
             &queued.id,
             host,
         )?;

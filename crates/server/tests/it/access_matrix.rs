@@ -9,7 +9,8 @@
 //! unrelated account; and nobody signed in.
 
 use crate::on_both_backends;
-use crate::sharing::{file, folder, id, make_partners, upload};
+use crate::support::items::{file, folder, id, upload};
+use crate::support::partners::make_partners;
 use crate::support::{Backend, Client, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

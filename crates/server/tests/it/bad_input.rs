@@ -1,8 +1,8 @@
 //! Bad input: malformed and oversized bodies, wrong types, odd ids and routes, SQL-ish text.
 //! Every answer is a 4xx with the error envelope, never a 5xx.
 
-use crate::foundation::{assert_envelope, refused, signup_body};
 use crate::on_both_backends;
+use crate::support::envelope::{assert_envelope, refused, signup_body};
 use crate::support::{code, Backend, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

@@ -1,36 +1,11 @@
 //! Sign-up, log-in, `me`, log-out, and the users of an account with their profiles.
 
 use crate::on_both_backends;
+use crate::support::envelope::{assert_envelope, refused, signup_body};
+use crate::support::message::Message;
 use crate::support::{code, Backend, Client, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-/// Asserts an error answer: the status, the code, and the envelope around it.
-#[track_caller]
-pub fn refused(answer: (StatusCode, Value), status: StatusCode, expected: &str) {
-    let (got, body) = answer;
-    assert_eq!(got, status, "status of {body}");
-    assert_envelope(&body);
-    assert_eq!(code(&body), expected, "code of {body}");
-}
-
-/// Every error body is exactly `{"error": {"code", "message"}}`.
-#[track_caller]
-pub fn assert_envelope(body: &Value) {
-    let error = body["error"]
-        .as_object()
-        .unwrap_or_else(|| panic!("not an error envelope: {body}"));
-    assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
-    assert!(
-        error["code"].as_str().is_some_and(|c| !c.is_empty()),
-        "{body}"
-    );
-    assert!(error["message"].is_string(), "{body}");
-}
-
-pub fn signup_body(email: &str) -> Value {
-    json!({"account_name": "Agency", "name": "Ann", "email": email, "password": "correct horse"})
-}
 
 async fn signup_login_me_logout(backend: Backend) {
     let app = TestApp::start(backend).await;
@@ -744,10 +719,10 @@ async fn a_user_without_password_gets_a_set_password_mail(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert!(app.mail_delivered(10).await, "the outbox did not drain");
-    let to = |who: &str| -> Vec<crate::mail::Message> {
+    let to = |who: &str| -> Vec<Message> {
         app.mail_files()
             .iter()
-            .map(|f| crate::mail::Message::parse(f))
+            .map(|f| Message::parse(f))
             .filter(|m| m.header("to").contains(who))
             .collect()
     };

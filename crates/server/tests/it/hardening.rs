@@ -3,7 +3,8 @@
 //! that run no script.
 
 use crate::on_both_backends;
-use crate::sharing::upload;
+use crate::support::envelope::signup_body;
+use crate::support::items::{folder, upload};
 use crate::support::{code, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -269,7 +270,7 @@ async fn sign_ups_per_ip_and_users_per_account_are_capped(backend: Backend) {
         .request_with_headers(
             reqwest::Method::POST,
             "/api/v1/signup",
-            Some(crate::foundation::signup_body("cat@three.example")),
+            Some(signup_body("cat@three.example")),
         )
         .await;
     limited(third, "the third sign-up from the IP").await;
@@ -311,7 +312,7 @@ async fn share_mails_are_capped_and_sent_once_a_day(backend: Backend) {
     let bob = app.add_user(&ann, "bob@agency.example", "manager").await;
     let cat = app.add_user(&ann, "cat@agency.example", "manager").await;
     let dan = app.add_user(&ann, "dan@agency.example", "manager").await;
-    let folder = crate::sharing::folder(&ann, "Work", None).await;
+    let folder = folder(&ann, "Work", None).await;
     let path = format!("/api/v1/folders/{folder}/shares");
     let (status, share) = ann.post(&path, json!({"user_id": bob.user_id()})).await;
     assert_eq!(status, StatusCode::CREATED, "{share}");
@@ -400,7 +401,7 @@ fn stored_files(app: &TestApp) -> usize {
 async fn the_storage_quota_holds_and_the_trash_gives_room_back(backend: Backend) {
     let app = TestApp::start_with(backend, |c| c.account_quota_bytes = Some(100)).await;
     let ann = app.signup("Agency", "ann@agency.example").await;
-    let folder = crate::sharing::folder(&ann, "Old", None).await;
+    let folder = folder(&ann, "Old", None).await;
     let (status, body) = upload(&app, &ann, "a.pdf", vec![b'a'; 60], Some(&folder)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let before = stored_files(&app);
@@ -522,15 +523,18 @@ async fn stalled_and_slow_clients_are_cut_off(backend: Backend) {
     }
 
     // A body trickled a byte at a time never goes idle, but the request ends at 2 s.
+    // (Pacing, not a wait for an event: a byte every 100 ms keeps the connection busy with
+    // 900 ms to spare before the 1-s idle timeout; for 10 s, well past the 2-s request
+    // timeout, however slowly the machine runs.)
     use tokio::io::AsyncWriteExt;
     let mut slow = half_a_body(&app).await;
     let (mut reader, mut writer) = slow.split();
     let trickle = async {
-        for _ in 0..40 {
+        for _ in 0..100 {
             if writer.write_all(b" ").await.is_err() {
                 return;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     };
     let read = async {
@@ -564,6 +568,8 @@ async fn trickled_headers_are_cut_off(backend: Backend) {
     let addr = app.base.trim_start_matches("http://").to_string();
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let head = b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    // A byte every 100 ms: the head takes 6 s at least (a lower bound: a loaded machine only
+    // makes it slower), past the 1-s header timeout and far from the 30-s idle one.
     let mut cut = false;
     for byte in head {
         if stream.write_all(&[*byte]).await.is_err() {
@@ -580,7 +586,9 @@ async fn trickled_headers_are_cut_off(backend: Backend) {
         cut,
         "the trickled head was cut off (the idle timeout is 30 s)"
     );
-    // Two requests on one kept-alive connection, each head quick: both answered.
+    // Two requests on one kept-alive connection, each head quick: both answered. The pause
+    // between them outlasts the header timeout (a lower bound: load only lengthens it), so
+    // a head timer running from the connection's start would cut the second one off.
     let http = reqwest::Client::new();
     for _ in 0..2 {
         let response = http

@@ -3,15 +3,14 @@
 //! partner requests that wait for a verified address. Every link a user takes comes from
 //! the real e-mail, received by an SMTP listener, as a user would take it.
 
-use crate::mail::Message;
 use crate::on_both_backends;
-use crate::partners::{act, audit_entries, partners, sent};
+use crate::support::message::Message;
+use crate::support::partners::{act, audit_entries, partners, sent};
 use crate::support::smtp::{free_port, SmtpSink};
-use crate::support::{code, Backend, Client, TestApp};
+use crate::support::{code, eventually, secs, Backend, Client, TestApp};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "correct horse";
 /// An `http` public URL: the pages' cookies are not `Secure`, so a plain-HTTP browser keeps
@@ -67,20 +66,19 @@ fn tokens_in(sink: &SmtpSink, address: &str, path: &str) -> Vec<String> {
 /// Waits (up to 20 s) until mail to `address` carried at least `n` links to `path`; the
 /// secrets of all of them, in arrival order.
 async fn wait_tokens(sink: &SmtpSink, address: &str, path: &str, n: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let found = tokens_in(sink, address, path);
-        if found.len() >= n {
-            return found;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "expected {n} {path} link(s) in mail to {address}, found {}; mail to it: {:?}",
-            found.len(),
-            mails_to(sink, address)
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        format!("{n} {path} link(s) in mail to {address}"),
+        secs(20),
+        || async {
+            let found = tokens_in(sink, address, path);
+            if found.len() >= n {
+                Ok(found)
+            } else {
+                Err(mails_to(sink, address))
+            }
+        },
+    )
+    .await
 }
 
 /// The secret of the (only) link to `path` e-mailed to `address`.
@@ -685,21 +683,22 @@ async fn a_request_waits_until_the_address_is_verified(backend: Backend) {
     let (status, body) = act(&ceo, &id, "accept").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "accepted", "{body}");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let members = member_emails(&ceo).await;
-        if ["ann@agency.example", "ada@agency.example"]
-            .iter()
-            .all(|e| members.contains(&e.to_string()))
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "A's users never appeared on the new partner's contacts: {members:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        "A's users appear on the new partner's contacts",
+        secs(20),
+        || async {
+            let members = member_emails(&ceo).await;
+            if ["ann@agency.example", "ada@agency.example"]
+                .iter()
+                .all(|e| members.contains(&e.to_string()))
+            {
+                Ok(())
+            } else {
+                Err(members)
+            }
+        },
+    )
+    .await;
     let on_a = listed(&a, &id).await.expect("still listed");
     assert_eq!(on_a["status"], "accepted", "{on_a}");
     assert_eq!(on_a["partner_account"]["name"], "Client Corp", "{on_a}");
@@ -773,15 +772,14 @@ async fn the_sender_learns_nothing_of_the_account_that_rejected(backend: Backend
             .map(|m| format!("{}\n{}", m.subject(), m.body))
             .collect()
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while rejections(&sink).len() < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "two rejection e-mails to the sender; got {:?}",
-            mails_to(&sink, ANN)
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("two rejection e-mails to the sender", secs(20), || async {
+        if rejections(&sink).len() >= 2 {
+            Ok(())
+        } else {
+            Err(mails_to(&sink, ANN))
+        }
+    })
+    .await;
     let got = rejections(&sink);
     assert_eq!(got.len(), 2, "{got:?}");
     let to_bob_mail = got

@@ -4,8 +4,8 @@
 //! account's audit log, on the API and on the audit page and its CSV export.
 
 use crate::on_both_backends;
-use crate::partners::{audit_entries, sent};
-use crate::support::{code, Backend, Client, TestApp};
+use crate::support::partners::{audit_entries, sent};
+use crate::support::{code, eventually, Backend, Client, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -16,6 +16,8 @@ const STEP: u64 = 30;
 /// A code of the step before is only used this many seconds or more before it leaves the
 /// server's window (requests can be slow on a busy machine: password hashing is queued).
 const MARGIN: u64 = 10;
+/// Longer than any wait for the TOTP clock: a step and then some.
+const STEP_WAIT: Duration = Duration::from_secs(STEP + 5);
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -29,13 +31,15 @@ fn now_secs() -> u64 {
 /// for the next step when it is closer): a code of the step before `now` is still accepted
 /// for that long.
 async fn settled_now() -> u64 {
-    loop {
-        let now = now_secs();
-        if now % STEP < STEP - MARGIN {
-            return now;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually(
+        "the clock is early enough in a TOTP step",
+        STEP_WAIT,
+        || async {
+            let now = now_secs();
+            (now % STEP < STEP - MARGIN).then_some(now)
+        },
+    )
+    .await
 }
 
 /// An authenticator app: the codes of a base32 secret, each step used at most once and in
@@ -66,7 +70,7 @@ impl Authenticator {
     /// a few seconds later: the step before (unless it is about to leave the window), this
     /// one, the next one. Waits for the clock when those are used up.
     async fn next_step(&self) -> i64 {
-        loop {
+        eventually("an unused TOTP step", STEP_WAIT * 3, || async {
             let now = now_secs();
             let step = (now / STEP) as i64;
             let mut candidates = Vec::new();
@@ -74,11 +78,9 @@ impl Authenticator {
                 candidates.push(step - 1);
             }
             candidates.extend([step, step + 1]);
-            if let Some(s) = candidates.into_iter().find(|s| *s > self.last_step) {
-                return s;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+            candidates.into_iter().find(|s| *s > self.last_step)
+        })
+        .await
     }
 
     /// A code the server accepts, with its step, not marked used: see [`Self::mark_used`].

@@ -2,12 +2,11 @@
 //! address, "accepted" and "rejected" to the sending user, each in the recipient's language;
 //! and a mail server that is down at first gets each message later, exactly once.
 
-use crate::partners::{act, sent};
+use crate::support::partners::{act, sent};
 use crate::support::smtp::{free_port, Received, SmtpSink};
-use crate::support::{Backend, Client, TestApp};
+use crate::support::{eventually, secs, within, Backend, Client, TestApp};
 use base64::Engine;
 use reqwest::StatusCode;
-use std::time::Duration;
 
 /// A message as a reader sees it: decoded subject and body.
 #[derive(Debug)]
@@ -137,17 +136,11 @@ fn to(letters: &[Letter], address: &str) -> Vec<String> {
 }
 
 /// The partner letters received (the sign-ups' verification links left out), once the
-/// outbox has emptied and `n` of them arrived (or 10 s passed).
+/// outbox has emptied and `n` of them arrived (or 20 s passed).
 async fn letters(sink: &SmtpSink, app: &TestApp, n: usize) -> Vec<Letter> {
-    assert!(app.mail_delivered(20).await, "the outbox empties");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let got = partner_letters(sink);
-        if got.len() >= n || std::time::Instant::now() > deadline {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert!(app.mail_delivered(30).await, "the outbox empties");
+    let _ = within(secs(20), || async { partner_letters(sink).len() >= n }).await;
+    partner_letters(sink)
 }
 
 /// Every letter received but the verification links (`identity_flows` tests those).
@@ -248,7 +241,8 @@ async fn invitations_and_answers_are_mailed_in_the_right_language(backend: Backe
     // One invitation per request: pat got two (S's and Kim's), olga one; nothing more.
     assert_eq!(to(&got, "pat@print.test").len(), 2);
     assert_eq!(to(&got, "olga@olive.test").len(), 1);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every message sent and claimed for delivery once: no second delivery can be on its way.
+    app.mail_sent_once().await;
     assert_eq!(partner_letters(&sink).len(), 9, "no message is sent twice");
     sink.stop();
 }
@@ -264,8 +258,19 @@ async fn mail_waits_for_a_mail_server_that_is_down_and_is_sent_once(backend: Bac
     let r = app.signup("Recipient Print", "rita@recipient.test").await;
     let id = sent(&s, "rita@recipient.test").await;
     ok(&r, &id, "accept").await;
-    // Nothing listens: the messages stay queued.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Nothing listens: each message is tried, and tried again, and stays queued.
+    eventually("every message tried twice and failed", secs(30), || async {
+        let outbox = app.outbox().await;
+        let tried = outbox.iter().all(|r| {
+            r.attempts >= 2 && r.claimed_until == 0 && r.last_error.is_some() && r.sent_at.is_none()
+        });
+        if outbox.len() == 4 && tried {
+            Ok(())
+        } else {
+            Err(outbox)
+        }
+    })
+    .await;
     let queued = coproof_store::outbox::depth(&app.state().store)
         .await
         .expect("outbox depth");
@@ -279,8 +284,17 @@ async fn mail_waits_for_a_mail_server_that_is_down_and_is_sent_once(backend: Bac
         app.mail_delivered(30).await,
         "delivered once the server is up"
     );
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // A later message, queued once those were marked sent, goes out after them through the
+    // same worker (one batch at a time, oldest first): a second delivery of any of them
+    // would have arrived before it, or would still be due.
+    sent(&s, "later@else.test").await;
+    assert!(app.mail_delivered(30).await, "the later message is sent");
     let got = partner_letters(&sink);
+    assert_eq!(to(&got, "later@else.test").len(), 1, "{got:?}");
+    let got: Vec<Letter> = got
+        .into_iter()
+        .filter(|l| !l.to.contains("later@else.test"))
+        .collect();
     assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(to(&got, "rita@recipient.test").len(), 1);
     assert_eq!(to(&got, "sam@sender.test").len(), 1);

@@ -4,9 +4,9 @@
 //! requests; both lists and the audit log agree. On PostgreSQL also across three servers
 //! sharing one database: two in this process and a `coproof serve` child process.
 
-use crate::partners::{audit_actions, partners, sent};
+use crate::support::partners::{audit_actions, partners, sent};
 use crate::support::smtp::free_port;
-use crate::support::{code, postgres_server, Backend, Client, TestApp};
+use crate::support::{code, eventually, require_postgres, secs, Backend, Client, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -366,26 +366,29 @@ impl ServerProcess {
             .expect("start coproof serve");
         let base = format!("http://{addr}");
         let http = reqwest::Client::new();
-        for _ in 0..300 {
-            if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
-                if r.status().is_success() {
-                    return ServerProcess {
-                        child,
-                        base,
-                        _dir: dir,
-                    };
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // (`kill_on_drop`: a server that never came up is ended by the panic.)
+        eventually(
+            format!("coproof serve comes up on {base}"),
+            secs(30),
+            || async {
+                http.get(format!("{base}/healthz"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+            },
+        )
+        .await;
+        ServerProcess {
+            child,
+            base,
+            _dir: dir,
         }
-        panic!("coproof serve did not come up on {base}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn races_across_servers_sharing_one_postgres_database() {
-    if postgres_server().is_none() {
-        eprintln!("skipped: set COPROOF_TEST_POSTGRES to run the PostgreSQL scenarios");
+    if require_postgres().is_none() {
         return;
     }
     let first = TestApp::start(Backend::Postgres).await;

@@ -266,13 +266,16 @@ async fn language_comes_from_the_browser_then_the_switch_then_the_user(backend: 
     assert!(failed
         .body
         .contains("The e-mail address or the password is wrong."));
-    // Signed in, the user's own language (English at sign-up) wins; ?lang=ko changes it.
+    // Signed in, the user's own language (English at sign-up) wins over the choice made
+    // before signing in; ?lang=ko switches this browser only (reading a page never writes).
     b.post(
         "/login",
         &[("email", "ann@alpha.test"), ("password", "correct horse")],
     )
     .await;
+    assert!(b.get("/").await.body.contains("<html lang=\"en\">"));
     assert!(b.get("/?lang=ko").await.body.contains("<html lang=\"ko\">"));
+    assert!(b.get("/").await.body.contains("<html lang=\"ko\">"));
     let mut fresh = Browser::new(&app, "en");
     fresh.get("/login").await;
     fresh
@@ -283,9 +286,26 @@ async fn language_comes_from_the_browser_then_the_switch_then_the_user(backend: 
         .await;
     let home = fresh.get("/").await;
     assert!(
+        home.body.contains("<html lang=\"en\">"),
+        "a ?lang= link does not change the user's language"
+    );
+    // The profile form (a POST) changes it: in this browser and in the next one.
+    b.get("/settings/profile").await;
+    let saved = b
+        .post("/settings/profile", &[("name", "Ann"), ("language", "ko")])
+        .await;
+    assert!(saved.body.contains("<html lang=\"ko\">"), "{}", saved.body);
+    let home = fresh.get("/").await;
+    assert!(
         home.body.contains("<html lang=\"ko\">"),
         "language kept on the user"
     );
+    // Saving the profile drops this browser's ?lang= choice: the saved language shows.
+    b.get("/?lang=en").await;
+    b.get("/settings/profile").await;
+    b.post("/settings/profile", &[("name", "Ann"), ("language", "ko")])
+        .await;
+    assert!(b.get("/").await.body.contains("<html lang=\"ko\">"));
 }
 
 async fn set_password_link_works_once(backend: Backend) {
@@ -927,7 +947,7 @@ fn mailed_token(app: &TestApp, to: &str, path: &str) -> String {
     app.mail_files()
         .iter()
         .rev()
-        .map(|f| crate::mail::Message::parse(f))
+        .map(|f| crate::support::message::Message::parse(f))
         .filter(|m| m.header("to").contains(to))
         .find_map(|m| {
             let rest = m.body.split(&format!("{path}?token=")).nth(1)?.to_string();
@@ -1109,7 +1129,7 @@ async fn the_profile_page_changes_the_password_and_ends_other_sessions(backend: 
 /// A folder page's Rename and Move to trash, the admins' Trash page (Restore, Empty
 /// trash: the files' bytes go too), and who may not.
 async fn folders_are_renamed_trashed_restored_and_emptied_from_the_pages(backend: Backend) {
-    use crate::sharing::upload;
+    use crate::support::items::upload;
     let app = TestApp::start(backend).await;
     let owner = app.signup("Agency", "ann@agency.test").await;
     let mut ann = signed_in_browser(&app, "ann@agency.test").await;
@@ -1222,7 +1242,8 @@ async fn signed_in_browser(app: &TestApp, email: &str) -> Browser {
 /// reopening (owner side only), and a new version uploaded from the page (decisions start
 /// again; refused before any byte for a reviewer).
 async fn proof_page_threads_resolves_and_takes_new_versions(backend: Backend) {
-    use crate::sharing::{make_partners, upload};
+    use crate::support::items::upload;
+    use crate::support::partners::make_partners;
     use serde_json::json;
     let app = TestApp::start(backend).await;
     let owner = app.signup("Agency", "ann@agency.test").await;
@@ -1554,7 +1575,7 @@ fn files_under(dir: &std::path::Path) -> usize {
 /// The Contacts page's company view: partner accounts and typed companies with their
 /// counts, each linking to its people.
 async fn contacts_page_company_view(backend: Backend) {
-    use crate::sharing::make_partners;
+    use crate::support::partners::make_partners;
     let app = TestApp::start(backend).await;
     let owner = app.signup("Agency", "ann@agency.test").await;
     let client = app.signup("Client Co", "kim@client.test").await;
@@ -1604,7 +1625,8 @@ async fn contacts_page_company_view(backend: Backend) {
 /// without the role sees no decision buttons; another account gets the 404 page; the
 /// Korean page has no English left.
 async fn shared_items_folder_and_proof_pages(backend: Backend) {
-    use crate::sharing::{make_partners, upload};
+    use crate::support::items::upload;
+    use crate::support::partners::make_partners;
     use serde_json::json;
     let app = TestApp::start(backend).await;
     let owner = app.signup("Agency", "ann@agency.test").await;

@@ -17,6 +17,7 @@
 //! user's `created_at`/`updated_at` and the audit time E are in commit order.
 
 use super::search;
+use crate::partnership::ACTIVE;
 use crate::{col, Backend, Store, StoreResult};
 use coproof_core::contact::{name_key, search_text};
 use std::collections::{BTreeMap, HashMap};
@@ -210,19 +211,17 @@ async fn check_account(
     }
 
     // Every account ever partnered, whether partners now, and when it last ended.
-    let pairs: Vec<(String, i64)> = sqlx::query_as(
+    let pairs: Vec<(String, i64)> = sqlx::query_as(&format!(
         "SELECT q.partner_id, MAX(q.active_now) FROM ( \
            SELECT recipient_account_id AS partner_id, \
-             CASE WHEN sender_view = 'accepted' AND recipient_view = 'accepted' THEN 1 ELSE 0 END \
-               AS active_now \
+             CASE WHEN {ACTIVE} THEN 1 ELSE 0 END AS active_now \
            FROM relationships WHERE sender_account_id = $1 AND accepted_once = 1 \
              AND recipient_account_id IS NOT NULL \
            UNION ALL \
-           SELECT sender_account_id, \
-             CASE WHEN sender_view = 'accepted' AND recipient_view = 'accepted' THEN 1 ELSE 0 END \
+           SELECT sender_account_id, CASE WHEN {ACTIVE} THEN 1 ELSE 0 END \
            FROM relationships WHERE recipient_account_id = $1 AND accepted_once = 1) q \
          GROUP BY q.partner_id",
-    )
+    ))
     .bind(owner)
     .fetch_all(&mut *store.read().await?)
     .await?;

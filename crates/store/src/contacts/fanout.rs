@@ -20,16 +20,17 @@
 //! ends or starts with rows still owed to it; `coproof check contacts` finishes every
 //! job before it checks ([`finish_all`]).
 
-use super::sync::{lock_account, INSERT_COLUMNS};
+use super::INSERT_COLUMNS;
 use crate::batch::placeholders;
-use crate::users::User;
-use crate::{col, ids, now_micros, Store, StoreResult, Tx};
+use crate::model::User;
+use crate::partnership::ACTIVE_R;
+use crate::{col, ids, locks, now_micros, Store, StoreResult, Tx};
 
 /// Member rows per chunk transaction (partner accounts × users written together).
 pub const CHUNK: i64 = 250;
 /// Partner accounts per chunk at most. Each is another page of every index of `contacts`
-/// to change: one user's 250 rows on 250 pages took 14 ms (a request queued behind the
-/// chunk waited that long), ten users' 250 rows on 25 partners' pages 6 ms.
+/// to change, and a request queued behind the chunk waits for all of them: a chunk of many
+/// users of few partners is cheaper than one of one user of many partners.
 pub const PARTNERS_PER_CHUNK: i64 = 80;
 /// Jobs of one account a chunk writes together at most.
 pub const USERS_PER_CHUNK: i64 = 25;
@@ -43,13 +44,11 @@ const ID_CEILING: &str = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
 fn active_partners(account: usize, after: usize, up_to: usize) -> String {
     format!(
         "SELECT r.recipient_account_id AS owner_id FROM relationships r \
-         WHERE r.sender_account_id = ${account} AND r.sender_view = 'accepted' \
-         AND r.recipient_view = 'accepted' \
+         WHERE r.sender_account_id = ${account} AND {ACTIVE_R} \
          AND r.recipient_account_id > ${after} AND r.recipient_account_id <= ${up_to} \
          UNION \
          SELECT r.sender_account_id FROM relationships r \
-         WHERE r.recipient_account_id = ${account} AND r.sender_view = 'accepted' \
-         AND r.recipient_view = 'accepted' \
+         WHERE r.recipient_account_id = ${account} AND {ACTIVE_R} \
          AND r.sender_account_id > ${after} AND r.sender_account_id <= ${up_to} \
          ORDER BY 1"
     )
@@ -157,7 +156,7 @@ async fn step_now(store: &Store) -> StoreResult<bool> {
     let Some(account) = account else {
         return Ok(false);
     };
-    lock_account(store, &mut tx, &account).await?;
+    locks::contacts_of_account(store, &mut tx, &account).await?;
     // The account's oldest job, and those of its jobs that got exactly as far.
     let rows = sqlx::query(&format!(
         "SELECT {JOB_COLUMNS} FROM contact_fanout WHERE account_id = $1 AND done_up_to = \

@@ -2,7 +2,7 @@
 //! member of an ended partnership.
 
 use super::{Contact, CONTACT_COLUMNS};
-use crate::users::User;
+use crate::model::User;
 use crate::{ids, now_micros, Store, StoreResult, Tx};
 use coproof_core::contact::{self, name_key, search_text, Kind};
 use coproof_core::{name::parse_name, EmailAddress, Refusal};

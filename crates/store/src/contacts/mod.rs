@@ -12,8 +12,10 @@ pub mod guests;
 pub mod search;
 pub mod sync;
 
+use crate::model::User;
 use crate::{col, Backend, Store, StoreError, StoreResult};
 use coproof_core::contact::{Kind, Partnership, Search};
+use coproof_core::Refusal;
 use search::Plan;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -124,6 +126,11 @@ const PAGE_AS_JSON: &str = "SELECT json_group_array(json_array(id, kind, account
 pub(crate) const CONTACT_COLUMNS: &str = "c.id, c.kind, c.account_id, c.name, c.email, \
      c.company, c.telephone, c.mobile, c.partnership, c.active, c.name_key";
 
+/// The columns a new contact row is written with.
+pub(crate) const INSERT_COLUMNS: &str =
+    "owner_account_id, id, kind, account_id, name, email, company, \
+     telephone, mobile, partnership, active, hidden, name_key, search, created_at, updated_at";
+
 /// Where a page starts: strictly after this contact in (name key, e-mail, id) order.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct After {
@@ -188,14 +195,24 @@ impl Filter {
     }
 }
 
-/// A page of `account_id`'s contacts ordered by name then e-mail, after `after`.
+/// Everyone but a visitor sees its account's contacts (`Profile::sees_contacts`).
+fn may_see(viewer: &User) -> StoreResult<&str> {
+    if viewer.profile.sees_contacts() {
+        Ok(&viewer.account_id)
+    } else {
+        Err(Refusal::Forbidden.into())
+    }
+}
+
+/// A page of the viewer's account's contacts ordered by name then e-mail, after `after`.
 pub async fn list(
     store: &Store,
-    account_id: &str,
+    viewer: &User,
     filter: &Filter,
     after: Option<&After>,
     limit: u32,
 ) -> StoreResult<Vec<Contact>> {
+    let account_id = may_see(viewer)?;
     let mut conn = store.read().await?;
     let plan = match (&filter.search, store.backend()) {
         (Some(search), Backend::Sqlite) => search::plan(&mut conn, search).await?,
@@ -283,15 +300,16 @@ pub struct Company {
 /// Where a page of companies starts: strictly after this (company, account id).
 pub type CompanyAfter = (String, String);
 
-/// `account_id`'s contacts grouped by company (synced contacts by their account), in
-/// company order, after `after`.
+/// The viewer's account's contacts grouped by company (synced contacts by their account),
+/// in company order, after `after`.
 pub async fn companies(
     store: &Store,
-    account_id: &str,
+    viewer: &User,
     filter: &Filter,
     after: Option<&CompanyAfter>,
     limit: u32,
 ) -> StoreResult<Vec<Company>> {
+    let account_id = may_see(viewer)?;
     let mut next = 2;
     let conditions = filter.conditions(store.backend(), &mut next);
     let after_sql = if after.is_some() {
@@ -332,8 +350,9 @@ pub async fn companies(
         .collect()
 }
 
-/// One contact of `account_id`; others' and deleted ones are not found.
-pub async fn get(store: &Store, account_id: &str, id: &str) -> StoreResult<Contact> {
+/// One contact of the viewer's account; others' and deleted ones are not found.
+pub async fn get(store: &Store, viewer: &User, id: &str) -> StoreResult<Contact> {
+    let account_id = may_see(viewer)?;
     let row = sqlx::query(&format!(
         "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.owner_account_id = $1 AND c.id = $2 \
          AND c.hidden = 0"
@@ -342,6 +361,6 @@ pub async fn get(store: &Store, account_id: &str, id: &str) -> StoreResult<Conta
     .bind(id)
     .fetch_optional(&mut *store.read().await?)
     .await?
-    .ok_or(coproof_core::Refusal::NotFound)?;
+    .ok_or(Refusal::NotFound)?;
     Contact::from_row(&row)
 }

@@ -9,59 +9,13 @@
 //!   everyone included, reviving rows of an earlier partnership (even deleted ones);
 //! - a partnership ends: that pair's member rows are marked `ended`, on both sides.
 //!
-//! On PostgreSQL these changes are serialized per account with transaction-scoped
-//! advisory locks: shared for user changes, exclusive (both accounts, in key order) for
-//! partner actions. They are always taken before any other lock of the transaction, so
-//! no lock cycle can form. On SQLite the single writer already serializes everything.
+//! On PostgreSQL these changes are serialized per account by the contacts advisory locks,
+//! the first step of the lock order (`locks.rs`).
 
-use crate::users::User;
-use crate::{now_micros, Backend, Store, StoreResult, Tx};
+use super::INSERT_COLUMNS;
+use crate::model::User;
+use crate::{locks, now_micros, Store, StoreResult, Tx};
 use coproof_core::contact::{name_key, search_text};
-
-/// A 64-bit key per account for advisory locks (FNV-1a, the same in every process).
-fn lock_key(account_id: &str) -> i64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in b"coproof-contacts:".iter().chain(account_id.as_bytes()) {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash as i64
-}
-
-/// Before a user of `account_id` is added or changed: waits for partner actions of that
-/// account to finish, so the change and the partnership see each other.
-pub async fn lock_account(store: &Store, tx: &mut Tx, account_id: &str) -> StoreResult<()> {
-    if store.backend() == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
-            .bind(lock_key(account_id))
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Before a partner action between `a` and `b` (which may start or end a partnership):
-/// waits for user changes and other partner actions of either account.
-pub async fn lock_pair(store: &Store, tx: &mut Tx, a: &str, b: Option<&str>) -> StoreResult<()> {
-    if store.backend() != Backend::Postgres {
-        return Ok(());
-    }
-    let mut keys = vec![lock_key(a)];
-    keys.extend(b.map(lock_key));
-    keys.sort_unstable();
-    keys.dedup();
-    for key in keys {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(key)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-pub(crate) const INSERT_COLUMNS: &str =
-    "owner_account_id, id, kind, account_id, name, email, company, \
-     telephone, mobile, partnership, active, hidden, name_key, search, created_at, updated_at";
 
 /// A user was added: it appears in its own account, and in every active partner's.
 pub async fn user_added(store: &Store, tx: &mut Tx, user: &User) -> StoreResult<()> {
@@ -99,7 +53,7 @@ pub async fn user_changed(
     if before.name == after.name && before.active == after.active {
         return Ok(());
     }
-    lock_account(store, tx, &after.account_id).await?;
+    locks::contacts_of_account(store, tx, &after.account_id).await?;
     let company: String = sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
         .bind(&after.account_id)
         .fetch_one(&mut **tx)

@@ -4,7 +4,7 @@
 //! that name the actor or its account.
 
 use crate::batch::renumber;
-use crate::users::User;
+use crate::model::User;
 use crate::{ids, StoreResult};
 use coproof_core::access::{self, Grant, Grantee, Item, Operation, Rights};
 use coproof_core::sharing::{ItemKind, ProofRole};
@@ -198,4 +198,23 @@ fn decide(
         path,
         rights,
     })
+}
+
+/// Where a new item goes: the top of the actor's account, or a folder it may edit.
+/// Returns the owning account and the folder's path (`/` at the top).
+pub(crate) async fn place(
+    conn: &mut sqlx::AnyConnection,
+    actor: &User,
+    folder_id: Option<&str>,
+) -> StoreResult<(String, String)> {
+    match folder_id {
+        None => {
+            access::check_create_at_top(&super::actor(actor))?;
+            Ok((actor.account_id.clone(), "/".to_string()))
+        }
+        Some(id) => {
+            let folder = authorize(conn, actor, ItemKind::Folder, id, Operation::Edit).await?;
+            Ok((folder.account_id, folder.path))
+        }
+    }
 }

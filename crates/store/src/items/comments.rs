@@ -1,7 +1,7 @@
 //! Comments on a proof: threaded (a reply names its parent), resolvable.
 
 use super::access::authorize;
-use crate::users::User;
+use crate::model::User;
 use crate::{col, ids, now_micros, Store, StoreResult};
 use coproof_core::access::Operation;
 use coproof_core::sharing::ItemKind;

@@ -1,9 +1,8 @@
 //! Files: metadata of uploaded bytes. The server streams the bytes into the file store
 //! under the new file's id, then records them here.
 
-use super::access::{authorize, Authorized};
-use super::folders::place;
-use crate::users::User;
+use super::access::{authorize, place, Authorized};
+use crate::model::User;
 use crate::{col, now_micros, Store, StoreResult};
 use coproof_core::access::Operation;
 use coproof_core::sharing::ItemKind;

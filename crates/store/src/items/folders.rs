@@ -1,12 +1,12 @@
 //! Folders: a tree per account, with a materialized path. Create, read with contents,
 //! rename, move (never into itself or below itself), put in the trash.
 
-use super::access::{authorize, Authorized};
+use super::access::{authorize, place, Authorized};
 use super::files::{File, FILE_COLUMNS};
 use super::proofs::{self, Proof};
-use crate::users::User;
+use crate::model::User;
 use crate::{col, ids, now_micros, Store, StoreResult};
-use coproof_core::access::{self, Operation};
+use coproof_core::access::Operation;
 use coproof_core::sharing::ItemKind;
 use coproof_core::Refusal;
 use sqlx::any::AnyRow;
@@ -47,25 +47,6 @@ pub struct FolderView {
     pub folders: Vec<Folder>,
     pub files: Vec<File>,
     pub proofs: Vec<Proof>,
-}
-
-/// Where a new item goes: the top of the actor's account, or a folder it may edit.
-/// Returns the owning account and the folder's path (`/` at the top).
-pub(crate) async fn place(
-    conn: &mut sqlx::AnyConnection,
-    actor: &User,
-    folder_id: Option<&str>,
-) -> StoreResult<(String, String)> {
-    match folder_id {
-        None => {
-            access::check_create_at_top(&super::actor(actor))?;
-            Ok((actor.account_id.clone(), "/".to_string()))
-        }
-        Some(id) => {
-            let folder = authorize(conn, actor, ItemKind::Folder, id, Operation::Edit).await?;
-            Ok((folder.account_id, folder.path))
-        }
-    }
 }
 
 /// Creates a folder at the top of the actor's account or inside `parent_id`.

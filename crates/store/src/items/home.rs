@@ -6,7 +6,7 @@ use super::access::authorize;
 use super::files::{File, FILE_COLUMNS};
 use super::folders::{Folder, FOLDER_COLUMNS};
 use super::proofs::{self, Proof};
-use crate::users::User;
+use crate::model::User;
 use crate::{Store, StoreResult};
 use coproof_core::access::Operation;
 use coproof_core::sharing::ItemKind;

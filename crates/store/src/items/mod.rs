@@ -14,7 +14,7 @@ pub mod trash;
 
 pub use access::authorize;
 
-use crate::users::User;
+use crate::model::User;
 use coproof_core::access::Actor;
 
 /// The acting user as the access rule sees it.

@@ -2,10 +2,9 @@
 //! with a role) and their decisions per version. The overall status is
 //! `coproof_core::sharing::overall_status` over the approvers' decisions.
 
-use super::access::{authorize, authorize_then, Authorized};
-use super::folders::place;
+use super::access::{authorize, authorize_then, place, Authorized};
 use super::shares::{self, Target};
-use crate::users::User;
+use crate::model::User;
 use crate::{col, ids, now_micros, Store, StoreError, StoreResult};
 use coproof_core::access::Operation;
 use coproof_core::sharing::{overall_status, Decision, ItemKind, ProofRole};

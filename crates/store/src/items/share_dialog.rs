@@ -4,8 +4,8 @@
 //! share is allowed is still decided by `shares::create`.
 
 use super::shares::Target;
-use crate::users::User;
-use crate::{Store, StoreResult};
+use crate::model::User;
+use crate::{partnership, Store, StoreResult};
 use coproof_core::{EmailAddress, Refusal};
 
 /// Names for the dialog's suggestions.
@@ -13,14 +13,10 @@ const MOST: i64 = 200;
 
 /// The active partner accounts of `account_id`: (id, name), by name.
 async fn partner_accounts(store: &Store, account_id: &str) -> StoreResult<Vec<(String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT a.id, a.name FROM accounts a WHERE a.id IN ( \
-           SELECT recipient_account_id FROM relationships WHERE sender_account_id = $1 \
-             AND sender_view = 'accepted' AND recipient_view = 'accepted' \
-           UNION SELECT sender_account_id FROM relationships WHERE recipient_account_id = $1 \
-             AND sender_view = 'accepted' AND recipient_view = 'accepted') \
-         ORDER BY a.name, a.id",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT a.id, a.name FROM accounts a WHERE a.id IN ({}) ORDER BY a.name, a.id",
+        partnership::partners_of("$1")
+    ))
     .bind(account_id)
     .fetch_all(&mut *store.read().await?)
     .await?)

@@ -5,17 +5,17 @@
 //! Each new person share queues one e-mail to that person, in their language.
 
 use super::access::{authorize, Authorized};
-use crate::accounts::Account;
 use crate::attempts;
-use crate::outbox::{self, Mail, MailKind};
-use crate::users::User;
-use crate::{col, ids, now_micros, Store, StoreResult, Tx};
+use crate::mail_messages::ItemShared;
+use crate::model::Account;
+use crate::model::User;
+use crate::outbox::{self, Mail};
+use crate::{col, ids, now_micros, partnership, Store, StoreResult, Tx};
 use coproof_core::access::Operation;
 use coproof_core::sharing::{check_share, ItemKind, ProofRole};
 use coproof_core::throttle::{Throttle, SHARE_MAIL_PER_SHARE};
 use coproof_core::{Language, Refusal};
 use sqlx::any::AnyRow;
-use sqlx::AnyConnection;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Share {
@@ -60,21 +60,6 @@ pub enum Target {
     Account(String),
 }
 
-/// Whether two accounts are active partners, inside a transaction.
-async fn partners(conn: &mut AnyConnection, a: &str, b: &str) -> StoreResult<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM relationships WHERE sender_view = 'accepted' \
-         AND recipient_view = 'accepted' AND ( \
-         (sender_account_id = $1 AND recipient_account_id = $2) OR \
-         (sender_account_id = $2 AND recipient_account_id = $1))",
-    )
-    .bind(a)
-    .bind(b)
-    .fetch_one(conn)
-    .await?;
-    Ok(n > 0)
-}
-
 /// A user who may receive a share: id, account, e-mail, language.
 struct Recipient {
     id: String,
@@ -104,7 +89,7 @@ pub(crate) async fn add(
             };
             // An unknown user is refused like a stranger's: no id reveals whether it exists.
             let (id, account_id, email, language) = found.ok_or(Refusal::NotPartner)?;
-            let partner = partners(tx, &item.account_id, &account_id).await?;
+            let partner = partnership::exists(&mut **tx, &item.account_id, &account_id).await?;
             let role = check_share(item.kind, &item.account_id, &account_id, role, partner)?;
             let recipient = Recipient {
                 id,
@@ -125,7 +110,7 @@ pub(crate) async fn add(
             if !exists {
                 return Err(Refusal::NotPartner.into());
             }
-            let partner = partners(tx, &item.account_id, account_id).await?;
+            let partner = partnership::exists(&mut **tx, &item.account_id, account_id).await?;
             let role = check_share(item.kind, &item.account_id, account_id, role, partner)?;
             let users: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT id, email, language FROM users \
@@ -177,17 +162,16 @@ async fn mail(
     store.mail_ceiling().take(1)?;
     outbox::enqueue(
         tx,
-        &Mail {
-            kind: MailKind::ItemShared,
-            recipient: to.email.clone(),
-            language: Language::parse(&to.language).unwrap_or_default(),
-            params: serde_json::json!({
-                "sharer_name": actor.name,
-                "item_name": item.name,
-                "item_type": item.kind.as_str(),
-                "path": item.kind.page(&item.id),
-            }),
-        },
+        &Mail::new(
+            &to.email,
+            Language::parse(&to.language).unwrap_or_default(),
+            ItemShared {
+                sharer_name: actor.name.clone(),
+                item_name: item.name.clone(),
+                item_type: item.kind.as_str().to_string(),
+                path: item.kind.page(&item.id),
+            },
+        ),
     )
     .await
 }
@@ -359,7 +343,7 @@ pub async fn list_named(
             let active = match known.iter().find(|(a, _)| *a == target) {
                 Some((_, active)) => *active,
                 None => {
-                    let active = partners(&mut conn, &item.account_id, &target).await?;
+                    let active = partnership::exists(&mut *conn, &item.account_id, &target).await?;
                     known.push((target.clone(), active));
                     active
                 }

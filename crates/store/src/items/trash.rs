@@ -2,7 +2,7 @@
 //! admins list it, take a folder back out, or empty it for good.
 
 use super::folders::{Folder, FOLDER_COLUMNS};
-use crate::users::User;
+use crate::model::User;
 use crate::{Store, StoreResult};
 use coproof_core::Refusal;
 

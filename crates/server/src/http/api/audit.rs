@@ -103,7 +103,7 @@ impl From<LogEntry> for AuditEntry {
 /// A page of the caller's account's log. Shared with the audit page and its CSV export.
 pub async fn page_of_log(
     state: &AppState,
-    caller: &coproof_store::users::User,
+    caller: &coproof_store::model::User,
     query: &AuditQuery,
 ) -> ApiResult<(Vec<AuditEntry>, Option<String>)> {
     if !caller.profile.is_admin() {

@@ -5,28 +5,19 @@ use super::contacts_csv;
 use crate::http::dto::Contact;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Caller};
+use crate::http::params::{contact_filter, contact_limit, decode_cursor, encode_cursor};
 use crate::http::security_log::{event, note};
 use crate::state::AppState;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use base64::Engine;
-use coproof_core::contact::{Kind, Search};
 use coproof_core::Refusal;
 use coproof_store::contacts::guests::{self, GuestInput};
-use coproof_store::contacts::{self, After, Filter};
+use coproof_store::contacts::{self, After};
 use coproof_store::security::SecurityAction;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-fn may_see(caller: &Caller) -> Result<(), ApiError> {
-    if caller.user.profile.sees_contacts() {
-        Ok(())
-    } else {
-        Err(Refusal::Forbidden.into())
-    }
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -41,51 +32,6 @@ pub struct ContactQuery {
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-pub(crate) fn parse_filter(query: &ContactQuery) -> Result<Filter, ApiError> {
-    Ok(Filter {
-        kind: match query.kind.as_deref() {
-            None | Some("") => None,
-            Some(k) => Some(
-                Kind::parse(k)
-                    .ok_or_else(|| ApiError::invalid_input("kind must be user, member or guest"))?,
-            ),
-        },
-        search: Search::parse(query.q.as_deref().unwrap_or_default())?,
-    })
-}
-
-fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
-    match raw {
-        None | Some("") => Ok(50),
-        Some(raw) => match raw.parse::<u32>() {
-            Ok(n) if n >= 1 => Ok(n.min(200)),
-            _ => Err(ApiError::invalid_input(
-                "limit must be a number from 1 to 200",
-            )),
-        },
-    }
-}
-
-/// Cursors are base64url of the JSON of where the next page starts.
-pub(crate) fn encode_cursor<T: Serialize>(after: &T) -> String {
-    let json = serde_json::to_vec(after).unwrap_or_default();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
-}
-
-pub(crate) fn decode_cursor<T: for<'de> Deserialize<'de>>(
-    raw: Option<&str>,
-) -> Result<Option<T>, ApiError> {
-    match raw {
-        None | Some("") => Ok(None),
-        Some(raw) => base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(raw)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid_input("cursor is not one this server gave")),
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -120,15 +66,14 @@ pub async fn list(
     caller: Caller,
     ApiQuery(query): ApiQuery<ContactQuery>,
 ) -> ApiResult<axum::response::Response> {
-    may_see(&caller)?;
-    let filter = parse_filter(&query)?;
-    let limit = parse_limit(query.limit.as_deref())?;
-    let account_id = &caller.user.account_id;
+    let filter = contact_filter(query.q.as_deref(), query.kind.as_deref())?;
+    let limit = contact_limit(query.limit.as_deref())?;
+    let viewer = &caller.user;
     match query.view.as_deref() {
         None | Some("") => {
             let after: Option<After> = decode_cursor(query.cursor.as_deref())?;
             let found =
-                contacts::list(&state.store, account_id, &filter, after.as_ref(), limit).await?;
+                contacts::list(&state.store, viewer, &filter, after.as_ref(), limit).await?;
             let next_cursor = (found.len() as u32 >= limit)
                 .then(|| found.last().map(|c| encode_cursor(&After::of(c))))
                 .flatten();
@@ -141,8 +86,7 @@ pub async fn list(
         Some("company") => {
             let after: Option<(String, String)> = decode_cursor(query.cursor.as_deref())?;
             let found =
-                contacts::companies(&state.store, account_id, &filter, after.as_ref(), limit)
-                    .await?;
+                contacts::companies(&state.store, viewer, &filter, after.as_ref(), limit).await?;
             let next_cursor = (found.len() as u32 >= limit)
                 .then(|| {
                     found.last().map(|c| {
@@ -213,7 +157,6 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    may_see(&caller)?;
     guests::delete(&state.store, &caller.user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -289,25 +232,12 @@ pub async fn export(
     caller: Caller,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> ApiResult<axum::response::Response> {
-    may_see(&caller)?;
-    let filter = parse_filter(&ContactQuery {
-        q: query.q,
-        kind: query.kind,
-        view: None,
-        limit: None,
-        cursor: None,
-    })?;
+    let filter = contact_filter(query.q.as_deref(), query.kind.as_deref())?;
     let mut all = Vec::new();
     let mut after: Option<After> = None;
     loop {
-        let page = contacts::list(
-            &state.store,
-            &caller.user.account_id,
-            &filter,
-            after.as_ref(),
-            1000,
-        )
-        .await?;
+        let page =
+            contacts::list(&state.store, &caller.user, &filter, after.as_ref(), 1000).await?;
         after = page.last().map(After::of);
         let done = page.len() < 1000;
         all.extend(page);

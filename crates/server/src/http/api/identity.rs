@@ -1,8 +1,8 @@
 //! Verified addresses and passwords (`spec/api.md`, "Identity"): the verification link
 //! and sending it again, forgot / reset, and changing one's own password.
 
-use crate::http::api::sessions::sign_in_limits;
 use crate::http::client_ip::ClientIp;
+use crate::http::credentials::confirm_password;
 use crate::http::dto::{timestamp, User};
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, Caller};
@@ -12,10 +12,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use coproof_core::{name::parse_name, password::check_password, EmailAddress, Refusal};
+use coproof_store::identity;
 use coproof_store::ids::looks_like_id;
 use coproof_store::security::SecurityAction;
 use coproof_store::tokens::{self, Kind};
-use coproof_store::{attempts, identity, users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -155,27 +155,6 @@ pub async fn change_password(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Checks that `password` is `user`'s own (`wrong_password` if not). A wrong one counts as
-/// a failed sign-in for the address and the IP, and the throttle applies.
-pub async fn confirm_password(
-    state: &AppState,
-    user: &coproof_store::users::User,
-    ip: std::net::IpAddr,
-    password: &str,
-) -> ApiResult<()> {
-    let limits = sign_in_limits(&user.email, ip);
-    attempts::check(&state.store, &limits).await?;
-    let email = EmailAddress::parse(&user.email)?;
-    let hash = users::find_for_login(&state.store, &email)
-        .await?
-        .and_then(|(_, hash)| hash);
-    if !state.hasher.verify(password, hash).await? {
-        attempts::count(&state.store, &limits).await?;
-        return Err(Refusal::WrongPassword.into());
-    }
-    Ok(())
 }
 
 /// Checks `current` against the caller's password (throttled as a sign-in) and sets

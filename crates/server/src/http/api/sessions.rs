@@ -1,6 +1,7 @@
 //! Sign-up, log-in, log-out and `me`.
 
 use crate::http::client_ip::ClientIp;
+use crate::http::credentials::check_credentials;
 use crate::http::dto::{Account, Session, User};
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, Caller};
@@ -9,17 +10,13 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use coproof_core::throttle::{self, Throttle};
 use coproof_core::{
     name::parse_name, password::check_password, EmailAddress, Language, Profile, Refusal,
 };
+use coproof_store::model::NewUser;
 use coproof_store::security::SecurityAction;
 use coproof_store::tokens::{self, Kind};
-use coproof_store::users::NewUser;
-use coproof_store::{accounts, users};
-use coproof_store::{attempts, two_factor};
 use serde::Deserialize;
-use std::net::IpAddr;
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -68,7 +65,8 @@ pub async fn signup(
         email_verified: false,
     };
     let ip = ip.to_string();
-    let (account, user) = accounts::sign_up(&state.store, &account_name, &owner, Some(&ip)).await?;
+    let (account, user) =
+        coproof_store::sign_up::sign_up(&state.store, &account_name, &owner, Some(&ip)).await?;
     let token = tokens::issue(&state.store, &user.id, Kind::Api).await?;
     state.mail_wake.notify_one();
     Ok((
@@ -87,76 +85,6 @@ pub struct LoginRequest {
     pub password: String,
     /// A TOTP code or a recovery code, when the user has two-factor sign-in on.
     pub code: Option<String>,
-}
-
-/// The throttle keys of a sign-in attempt: the address (as typed, when it does not parse)
-/// and the client IP.
-pub fn sign_in_limits(email: &str, ip: IpAddr) -> [(String, Throttle); 2] {
-    let address = EmailAddress::parse(email).map_or_else(
-        |_| email.trim().to_lowercase().chars().take(320).collect(),
-        |e| e.as_str().to_string(),
-    );
-    [
-        (format!("sign-in:{address}"), throttle::SIGN_IN_PER_ADDRESS),
-        (format!("sign-in-ip:{ip}"), throttle::SIGN_IN_PER_IP),
-    ]
-}
-
-/// Checks a password (and, for a user with two-factor on, a code) and gives the user (and
-/// account) behind it, or `invalid_credentials` alike for an unknown address, a wrong
-/// password and a deactivated user. Failures are counted per address and per client IP;
-/// past the throttle every attempt is `rate_limited`, whatever the password
-/// (`spec/api.md`). A right password without a code is `two_factor_required`; a wrong
-/// code is `invalid_code` and counts as a failure.
-pub async fn check_credentials(
-    state: &AppState,
-    email: &str,
-    password: &str,
-    code: Option<&str>,
-    ip: IpAddr,
-) -> ApiResult<(coproof_store::users::User, coproof_store::accounts::Account)> {
-    let limits = sign_in_limits(email, ip);
-    attempts::check(&state.store, &limits).await?;
-    let found = match EmailAddress::parse(email) {
-        Ok(email) => users::find_for_login(&state.store, &email).await?,
-        Err(_) => None,
-    };
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), hash),
-        None => (None, None),
-    };
-    let matches = state.hasher.verify(password, hash).await?;
-    match user {
-        Some(user) if matches && user.active => {
-            if user.two_factor {
-                let code = code.map(str::trim).filter(|c| !c.is_empty());
-                let Some(code) = code else {
-                    return Err(Refusal::TwoFactorRequired.into());
-                };
-                let now = crate::http::api::two_factor::now_secs();
-                if !two_factor::use_code(&state.store, &user.id, code, now).await? {
-                    attempts::count(&state.store, &limits).await?;
-                    let mut failed = event(SecurityAction::LoginFailed, &user, ip).about(&user.id);
-                    failed.actor_user_id = None;
-                    note(state, failed).await;
-                    return Err(Refusal::WrongSignInCode.into());
-                }
-            }
-            let account = accounts::get(&state.store, &user.account_id).await?;
-            note(state, event(SecurityAction::Login, &user, ip)).await;
-            Ok((user, account))
-        }
-        found => {
-            attempts::count(&state.store, &limits).await?;
-            if let Some(user) = found {
-                // Someone tried this user's address: its account's admins see it.
-                let mut failed = event(SecurityAction::LoginFailed, &user, ip).about(&user.id);
-                failed.actor_user_id = None;
-                note(state, failed).await;
-            }
-            Err(Refusal::InvalidCredentials.into())
-        }
-    }
 }
 
 /// Exchanges an address and password for an API token.

@@ -1,7 +1,7 @@
 //! Two-factor sign-in (`spec/api.md`, "Identity"): offer a TOTP secret, confirm it with a
 //! code (recovery codes are given once), turn it off with the password and a code.
 
-use crate::http::api::identity::confirm_password;
+use crate::http::credentials::{confirm_password, now_secs};
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, Caller};
 use crate::http::security_log::{event, note};
@@ -27,11 +27,6 @@ pub struct Offer {
     pub secret: String,
     /// The same as an `otpauth://` address (what the QR code on the profile page holds).
     pub otpauth_url: String,
-}
-
-/// Seconds since the epoch, the TOTP clock.
-pub fn now_secs() -> u64 {
-    u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0)
 }
 
 /// A new secret offered to the caller (after its password); not on until confirmed.

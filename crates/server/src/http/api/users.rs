@@ -11,8 +11,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use coproof_core::{name::parse_name, password::check_password, EmailAddress, Profile, Refusal};
 use coproof_store::ids::looks_like_id;
+use coproof_store::model::{NewUser, UserChange};
 use coproof_store::security::SecurityAction;
-use coproof_store::users::{self, NewUser, UserChange};
+use coproof_store::users;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -84,7 +85,7 @@ pub async fn create(
         password_hash,
         email_verified: false,
     };
-    let user = users::create(&state.store, &caller.user, &new).await?;
+    let user = coproof_store::team::add(&state.store, &caller.user, &new).await?;
     state.mail_wake.notify_one();
     let added = event(SecurityAction::UserAdded, &caller.user, caller.ip)
         .about(&user.id)
@@ -129,7 +130,8 @@ pub async fn update(
             Some(l) => Some(parse_language(Some(l))?),
         },
     };
-    let (before, user) = users::update(&state.store, &caller.user, &id, &change).await?;
+    let (before, user) =
+        coproof_store::team::change(&state.store, &caller.user, &id, &change).await?;
     let changed = event(SecurityAction::UserChanged, &caller.user, caller.ip)
         .about(&user.id)
         .changed(Some(user_state(&before)), Some(user_state(&user)));

@@ -2,7 +2,7 @@
 //! events, newest first, a page at a time, filtered by action, and the same as CSV.
 //! Admins only; the JSON API's `GET /audit` reads the same log.
 
-use super::{Chrome, Visitor};
+use super::{Admin, Chrome, OrPage, PageError, PageRequest};
 use crate::http::api::audit::{page_of_log, AuditEntry, AuditQuery};
 use crate::state::AppState;
 use askama::Template;
@@ -48,19 +48,11 @@ fn every_action() -> Vec<&'static str> {
         .collect()
 }
 
-fn query_of(visitor: &Visitor, limit: &str) -> AuditQuery {
+fn query_of(req: &PageRequest, limit: &str) -> AuditQuery {
     AuditQuery {
-        action: visitor
-            .query
-            .get("action")
-            .cloned()
-            .filter(|a| !a.is_empty()),
+        action: req.query.get("action").cloned().filter(|a| !a.is_empty()),
         limit: Some(limit.to_string()),
-        cursor: visitor
-            .query
-            .get("cursor")
-            .cloned()
-            .filter(|c| !c.is_empty()),
+        cursor: req.query.get("cursor").cloned().filter(|c| !c.is_empty()),
     }
 }
 
@@ -107,16 +99,12 @@ fn row(c: &Chrome, e: &AuditEntry) -> Row {
     }
 }
 
-pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let me = match visitor.require_admin() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return visitor.turn_away(refused),
-    };
-    let query = query_of(&visitor, PAGE_SIZE);
-    let (entries, next) = match page_of_log(&state, &me, &query).await {
-        Ok(found) => found,
-        Err(e) => return visitor.fail(e),
-    };
+pub async fn page(
+    State(state): State<AppState>,
+    Admin { req, me }: Admin,
+) -> Result<Response, PageError> {
+    let query = query_of(&req, PAGE_SIZE);
+    let (entries, next) = page_of_log(&state, &me, &query).await.or_page(&req)?;
     // The acting users by name (a page holds a few distinct ones).
     let mut names = std::collections::HashMap::new();
     for id in entries.iter().filter_map(|e| e.actor_user_id.as_deref()) {
@@ -126,7 +114,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
             }
         }
     }
-    let c = visitor.chrome("audit-title");
+    let c = req.chrome("audit-title");
     let rows = entries
         .iter()
         .map(|e| {
@@ -152,18 +140,18 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
         action: query.action.unwrap_or_default(),
         next,
     };
-    visitor.render(&page)
+    Ok(req.render(&page))
 }
 
 /// The log (one action's, with `?action=`) as CSV, newest first.
-pub async fn export(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let me = match visitor.require_admin() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return visitor.turn_away(refused),
-    };
-    let mut query = query_of(&visitor, "200");
+pub async fn export(
+    State(state): State<AppState>,
+    Admin { req, me }: Admin,
+) -> Result<Response, PageError> {
+    let mut query = query_of(&req, "200");
     query.cursor = None;
-    let c = visitor.chrome("audit-title");
+    let c = req.chrome("audit-title");
+    let csv_failed = |e: csv::Error| req.fail(anyhow::anyhow!("csv: {e}"));
     let mut out = csv::Writer::from_writer(Vec::new());
     let header_row = [
         "id",
@@ -176,15 +164,10 @@ pub async fn export(State(state): State<AppState>, visitor: Visitor) -> Response
         "before",
         "after",
     ];
-    if let Err(e) = out.write_record(header_row) {
-        return visitor.fail(anyhow::anyhow!("csv: {e}"));
-    }
+    out.write_record(header_row).map_err(csv_failed)?;
     let mut written = 0;
     loop {
-        let (entries, next) = match page_of_log(&state, &me, &query).await {
-            Ok(found) => found,
-            Err(e) => return visitor.fail(e),
-        };
+        let (entries, next) = page_of_log(&state, &me, &query).await.or_page(&req)?;
         for e in &entries {
             let about = row(&c, e).about;
             let json = |v: &Option<serde_json::Value>| {
@@ -201,9 +184,7 @@ pub async fn export(State(state): State<AppState>, visitor: Visitor) -> Response
                 json(&e.before),
                 json(&e.after),
             ];
-            if let Err(e) = out.write_record(&record) {
-                return visitor.fail(anyhow::anyhow!("csv: {e}"));
-            }
+            out.write_record(&record).map_err(csv_failed)?;
         }
         written += entries.len();
         match next {
@@ -211,11 +192,10 @@ pub async fn export(State(state): State<AppState>, visitor: Visitor) -> Response
             _ => break,
         }
     }
-    let bytes = match out.into_inner() {
-        Ok(bytes) => bytes,
-        Err(e) => return visitor.fail(anyhow::anyhow!("csv: {e}")),
-    };
-    (
+    let bytes = out
+        .into_inner()
+        .map_err(|e| req.fail(anyhow::anyhow!("csv: {e}")))?;
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
@@ -225,5 +205,5 @@ pub async fn export(State(state): State<AppState>, visitor: Visitor) -> Response
         ],
         bytes,
     )
-        .into_response()
+        .into_response())
 }

@@ -1,10 +1,10 @@
 //! Sign-up, log-in, log-out and the set-password page of the e-mailed link.
 
 use super::session;
-use super::{Chrome, Posted, Visitor};
+use super::{Chrome, OrPage, PageError, PageRequest, Posted};
 use crate::http::api::identity::well_formed;
-use crate::http::api::sessions::check_credentials;
 use crate::http::client_ip::ClientIp;
+use crate::http::credentials::check_credentials;
 use crate::http::error::ApiError;
 use crate::http::security_log::{event, note};
 use crate::state::AppState;
@@ -14,10 +14,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use coproof_core::Refusal;
 use coproof_core::{name::parse_name, password::check_password, EmailAddress, Language, Profile};
+use coproof_store::model::NewUser;
 use coproof_store::security::SecurityAction;
 use coproof_store::tokens::{self, Kind};
-use coproof_store::users::NewUser;
-use coproof_store::{accounts, identity, StoreError};
+use coproof_store::{identity, StoreError};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -28,37 +28,37 @@ struct LoginPage {
     needs_code: bool,
 }
 
-pub async fn login_page(visitor: Visitor) -> Response {
-    if visitor.signed_in.is_some() {
-        return visitor.redirect("/");
+pub async fn login_page(req: PageRequest) -> Response {
+    if req.signed_in.is_some() {
+        return req.redirect("/");
     }
     let page = LoginPage {
-        c: visitor.chrome("login-title"),
+        c: req.chrome("login-title"),
         email: String::new(),
         needs_code: false,
     };
-    visitor.render(&page)
+    req.render(&page)
 }
 
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     posted: Posted,
-) -> Response {
+) -> Result<Response, PageError> {
     let email = posted.field("email").to_string();
     let code = Some(posted.field("code")).filter(|c| !c.is_empty());
     let result = check_credentials(&state, &email, posted.field("password"), code, ip).await;
-    let mut visitor = posted.visitor;
+    let mut req = posted.req;
     match result {
-        Ok((user, _)) => match tokens::issue(&state.store, &user.id, Kind::Session).await {
-            Ok(secret) => {
-                visitor.add_cookie(session::session_cookie(&secret, visitor.secure()));
-                visitor.redirect("/")
-            }
-            Err(e) => visitor.fail(e),
-        },
+        Ok((user, _)) => {
+            let secret = tokens::issue(&state.store, &user.id, Kind::Session)
+                .await
+                .or_page(&req)?;
+            req.start_session(&secret);
+            Ok(req.redirect("/"))
+        }
         Err(error) => {
-            let mut c = visitor.chrome("login-title");
+            let mut c = req.chrome("login-title");
             let needs_code = matches!(error.code, "two_factor_required" | "invalid_code");
             c.error = Some(match error.code {
                 "rate_limited" => c.t.get("error-sign_in_rate_limited"),
@@ -72,7 +72,7 @@ pub async fn login(
             };
             let status = error.status;
             let html = page.render();
-            visitor.page(status, html)
+            Ok(req.page(status, html))
         }
     }
 }
@@ -93,11 +93,11 @@ struct SignupPage {
     email: String,
 }
 
-pub async fn signup_page(State(state): State<AppState>, visitor: Visitor) -> Response {
-    if visitor.signed_in.is_some() {
-        return visitor.redirect("/");
+pub async fn signup_page(State(state): State<AppState>, req: PageRequest) -> Response {
+    if req.signed_in.is_some() {
+        return req.redirect("/");
     }
-    let mut c = visitor.chrome("signup-title");
+    let mut c = req.chrome("signup-title");
     if !state.config.allow_signup {
         c.error = c.t.known("error-signup_disabled");
     }
@@ -106,9 +106,9 @@ pub async fn signup_page(State(state): State<AppState>, visitor: Visitor) -> Res
         open: state.config.allow_signup,
         account_name: String::new(),
         name: String::new(),
-        email: visitor.query.get("email").cloned().unwrap_or_default(),
+        email: req.query.get("email").cloned().unwrap_or_default(),
     };
-    visitor.render(&page)
+    req.render(&page)
 }
 
 async fn create_account(state: &AppState, posted: &Posted) -> Result<String, ApiError> {
@@ -120,7 +120,7 @@ async fn create_account(state: &AppState, posted: &Posted) -> Result<String, Api
     let email = EmailAddress::parse(posted.field("email"))?;
     let password = posted.field("password");
     check_password(password)?;
-    let language = Language::parse(posted.field("language")).unwrap_or(posted.visitor.lang);
+    let language = Language::parse(posted.field("language")).unwrap_or(posted.req.lang);
     let owner = NewUser {
         email,
         name,
@@ -129,8 +129,9 @@ async fn create_account(state: &AppState, posted: &Posted) -> Result<String, Api
         password_hash: Some(state.hasher.hash(password).await?),
         email_verified: false,
     };
-    let ip = posted.visitor.ip.to_string();
-    let (_, user) = accounts::sign_up(&state.store, &account_name, &owner, Some(&ip)).await?;
+    let ip = posted.req.ip.to_string();
+    let (_, user) =
+        coproof_store::sign_up::sign_up(&state.store, &account_name, &owner, Some(&ip)).await?;
     state.mail_wake.notify_one();
     Ok(tokens::issue(&state.store, &user.id, Kind::Session).await?)
 }
@@ -138,12 +139,12 @@ async fn create_account(state: &AppState, posted: &Posted) -> Result<String, Api
 pub async fn signup(State(state): State<AppState>, posted: Posted) -> Response {
     match create_account(&state, &posted).await {
         Ok(secret) => {
-            let mut visitor = posted.visitor;
-            visitor.add_cookie(session::session_cookie(&secret, visitor.secure()));
-            visitor.redirect("/?ok=signed_up")
+            let mut req = posted.req;
+            req.start_session(&secret);
+            req.redirect("/?ok=signed_up")
         }
         Err(error) => {
-            let mut c = posted.visitor.chrome("signup-title");
+            let mut c = posted.req.chrome("signup-title");
             c.error = Some(message(&c, &error));
             let page = SignupPage {
                 c,
@@ -153,7 +154,7 @@ pub async fn signup(State(state): State<AppState>, posted: Posted) -> Response {
                 email: posted.field("email").to_string(),
             };
             let html = page.render();
-            posted.visitor.page(error.status, html)
+            posted.req.page(error.status, html)
         }
     }
 }
@@ -162,16 +163,16 @@ pub async fn logout(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     posted: Posted,
-) -> Response {
-    let mut visitor = posted.visitor;
-    if let Some(signed_in) = &visitor.signed_in {
-        if let Err(e) = tokens::revoke(&state.store, &signed_in.secret).await {
-            return visitor.fail(e);
-        }
+) -> Result<Response, PageError> {
+    let mut req = posted.req;
+    if let Some(signed_in) = &req.signed_in {
+        tokens::revoke(&state.store, &signed_in.secret)
+            .await
+            .or_page(&req)?;
         note(&state, event(SecurityAction::Logout, &signed_in.user, ip)).await;
     }
-    visitor.add_cookie(session::clear_session_cookie(visitor.secure()));
-    visitor.redirect("/login?ok=signed_out")
+    req.add_cookie(session::clear_session_cookie(req.secure()));
+    Ok(req.redirect("/login?ok=signed_out"))
 }
 
 #[derive(Template)]
@@ -182,17 +183,21 @@ struct SetPasswordPage {
     action: &'static str,
 }
 
-pub async fn set_password_page(visitor: Visitor) -> Response {
-    let token = visitor.query.get("token").cloned().unwrap_or_default();
+pub async fn set_password_page(req: PageRequest) -> Result<Response, PageError> {
+    let token = req.query.get("token").cloned().unwrap_or_default();
     if !well_formed(&token) {
-        return super::error_page(visitor.lang, StatusCode::NOT_FOUND, "link_expired");
+        return Err(PageError::bare(
+            req.lang,
+            StatusCode::NOT_FOUND,
+            "link_expired",
+        ));
     }
     let page = SetPasswordPage {
-        c: visitor.chrome("set-password-title"),
+        c: req.chrome("set-password-title"),
         token,
         action: "/set-password",
     };
-    visitor.render(&page)
+    Ok(req.render(&page))
 }
 
 async fn apply_password(state: &AppState, posted: &Posted) -> Result<(), ApiError> {
@@ -209,14 +214,17 @@ async fn apply_password(state: &AppState, posted: &Posted) -> Result<(), ApiErro
     }
 }
 
-pub async fn set_password(State(state): State<AppState>, posted: Posted) -> Response {
+pub async fn set_password(
+    State(state): State<AppState>,
+    posted: Posted,
+) -> Result<Response, PageError> {
     match apply_password(&state, &posted).await {
-        Ok(()) => posted.visitor.redirect("/login?ok=password_set"),
+        Ok(()) => Ok(posted.req.redirect("/login?ok=password_set")),
         Err(error) if error.code == "link_expired" => {
-            super::error_page(posted.visitor.lang, error.status, error.code)
+            Err(PageError::bare(posted.req.lang, error.status, error.code))
         }
         Err(error) => {
-            let mut c = posted.visitor.chrome("set-password-title");
+            let mut c = posted.req.chrome("set-password-title");
             c.error = Some(message(&c, &error));
             let page = SetPasswordPage {
                 c,
@@ -224,7 +232,7 @@ pub async fn set_password(State(state): State<AppState>, posted: Posted) -> Resp
                 action: "/set-password",
             };
             let html = page.render();
-            posted.visitor.page(error.status, html)
+            Ok(posted.req.page(error.status, html))
         }
     }
 }

@@ -1,10 +1,10 @@
 //! The Contacts page: search, kind filter, pages by keyset cursor, adding guests, deleting
 //! guests and members of ended partnerships, CSV export (the API's) and CSV import.
 
-use super::{with_code, Chrome, SignedPost, Visitor};
-use crate::http::api::contacts::{decode_cursor, encode_cursor, parse_filter, ContactQuery};
+use super::{with_code, Chrome, OrPage, PageError, PageRequest, SignedPost};
 use crate::http::api::contacts_csv;
 use crate::http::error::ApiError;
+use crate::http::params::{contact_filter, decode_cursor, encode_cursor};
 use crate::http::security_log::{event, note};
 use crate::state::AppState;
 use askama::Template;
@@ -95,72 +95,66 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
     s.finish()
 }
 
+/// The page's own query: the search, a kind the page offers (another one is ignored), the
+/// company view and the cursor.
+struct Shown {
+    q: String,
+    kind: String,
+    by_company: bool,
+    cursor: Option<String>,
+}
+
+impl Shown {
+    fn of(req: &PageRequest) -> Shown {
+        let q = req.query.get("q").cloned().unwrap_or_default();
+        let kind = req
+            .query
+            .get("kind")
+            .filter(|k| Kind::parse(k).is_some())
+            .cloned()
+            .unwrap_or_default();
+        Shown {
+            q,
+            kind,
+            by_company: req.query.get("view").is_some_and(|v| v == "company"),
+            cursor: req.query.get("cursor").cloned(),
+        }
+    }
+}
+
 async fn show(
     state: &AppState,
-    visitor: Visitor,
+    req: PageRequest,
     imported: Option<(u64, Vec<RefusedRow>)>,
-) -> Response {
-    let me = match visitor.require() {
-        Ok(s) if s.user.profile.sees_contacts() => s.user.clone(),
-        Ok(_) => {
-            return visitor.turn_away(super::Barrier::Forbidden(
-                visitor.lang,
-                "forbidden_contacts",
-            ))
-        }
-        Err(refused) => return visitor.turn_away(refused),
-    };
-    let q = visitor.query.get("q").cloned().unwrap_or_default();
-    let kind = visitor
-        .query
-        .get("kind")
-        .filter(|k| Kind::parse(k).is_some())
-        .cloned()
-        .unwrap_or_default();
-    let query = ContactQuery {
-        q: Some(q.clone()),
-        kind: Some(kind.clone()),
-        view: None,
-        limit: None,
-        cursor: None,
-    };
-    let filter = match parse_filter(&query) {
-        Ok(f) => f,
-        Err(e) => return visitor.fail(e),
-    };
-    let by_company = visitor.query.get("view").is_some_and(|v| v == "company");
+) -> Result<Response, PageError> {
+    let me = req
+        .require_profile(|s| s.user.profile.sees_contacts(), "forbidden_contacts")?
+        .user
+        .clone();
+    let Shown {
+        q,
+        kind,
+        by_company,
+        cursor,
+    } = Shown::of(&req);
+    let filter = contact_filter(Some(&q), Some(&kind)).or_page(&req)?;
     let companies = if by_company {
-        match companies(state, &visitor, &me.account_id, &filter, &q, &kind).await {
-            Ok(found) => Some(found),
-            Err(e) => return visitor.fail(e),
-        }
+        let found = companies(state, &me, &filter, cursor.as_deref(), &q, &kind);
+        Some(found.await.or_page(&req)?)
     } else {
         None
     };
-    let after: Option<After> = match decode_cursor(visitor.query.get("cursor").map(String::as_str))
-    {
-        Ok(a) => a,
-        Err(e) => return visitor.fail(e),
-    };
+    let after: Option<After> = decode_cursor(cursor.as_deref()).or_page(&req)?;
     let found = if by_company {
         Vec::new()
     } else {
-        match contacts::list(
-            &state.store,
-            &me.account_id,
-            &filter,
-            after.as_ref(),
-            LIMIT + 1,
-        )
-        .await
-        {
-            Ok(found) => found,
-            Err(e) => return visitor.fail(e),
-        }
+        contacts::list(&state.store, &me, &filter, after.as_ref(), LIMIT + 1)
+            .await
+            .or_page(&req)?
     };
     let more = found.len() > LIMIT as usize;
     let shown = &found[..found.len().min(LIMIT as usize)];
-    let c = visitor.chrome("contacts-title");
+    let c = req.chrome("contacts-title");
     let may_delete = me.profile.deletes_contacts();
     let rows = shown.iter().map(|s| row(&c, s, may_delete)).collect();
     let next_link = match (more, shown.last()) {
@@ -203,22 +197,21 @@ async fn show(
         kind,
         imported,
     };
-    visitor.render(&page)
+    Ok(req.render(&page))
 }
 
 /// The company view: contacts grouped by company (members by their account), each a
 /// link to the people of that company.
 async fn companies(
     state: &AppState,
-    visitor: &Visitor,
-    account_id: &str,
+    viewer: &coproof_store::model::User,
     filter: &contacts::Filter,
+    cursor: Option<&str>,
     q: &str,
     kind: &str,
 ) -> Result<Vec<CompanyRow>, ApiError> {
-    let after: Option<contacts::CompanyAfter> =
-        decode_cursor(visitor.query.get("cursor").map(String::as_str))?;
-    let found = contacts::companies(&state.store, account_id, filter, after.as_ref(), 200).await?;
+    let after: Option<contacts::CompanyAfter> = decode_cursor(cursor)?;
+    let found = contacts::companies(&state.store, viewer, filter, after.as_ref(), 200).await?;
     Ok(found
         .into_iter()
         .map(|company| {
@@ -234,8 +227,8 @@ async fn companies(
         .collect())
 }
 
-pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
-    show(&state, visitor, None).await
+pub async fn page(State(state): State<AppState>, req: PageRequest) -> Result<Response, PageError> {
+    show(&state, req, None).await
 }
 
 fn optional(value: &str) -> Option<String> {
@@ -243,7 +236,10 @@ fn optional(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
-pub async fn add(State(state): State<AppState>, SignedPost { posted, me }: SignedPost) -> Response {
+pub async fn add(
+    State(state): State<AppState>,
+    SignedPost { posted, me }: SignedPost,
+) -> Result<Response, PageError> {
     let input = GuestInput {
         email: posted.field("email").to_string(),
         name: posted.field("name").to_string(),
@@ -256,64 +252,62 @@ pub async fn add(State(state): State<AppState>, SignedPost { posted, me }: Signe
         Err(e) => {
             let e = ApiError::from(e);
             if e.code == Refusal::Forbidden.code() {
-                return posted.visitor.error_page(e.status, e.code);
+                return Err(posted.req.fail(e));
             }
             with_code(PAGE, "error", e.code)
         }
     };
-    posted.visitor.redirect(&to)
+    Ok(posted.req.redirect(&to))
 }
 
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     let to = match guests::delete(&state.store, &me, &id).await {
         Ok(()) => with_code(PAGE, "ok", "contact_deleted"),
         Err(e) => {
             let e = ApiError::from(e);
             if e.code == Refusal::Forbidden.code() {
-                return posted.visitor.error_page(e.status, e.code);
+                return Err(posted.req.fail(e));
             }
             with_code(PAGE, "error", e.code)
         }
     };
-    posted.visitor.redirect(&to)
+    Ok(posted.req.redirect(&to))
 }
 
 /// Imports the CSV pasted into the form's text area and shows the report on the page.
 pub async fn import(
     State(state): State<AppState>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     let rows = match contacts_csv::read(posted.field("csv").as_bytes()) {
         Ok(rows) => rows,
-        Err(e) => return posted.visitor.redirect(&with_code(PAGE, "error", e.code)),
+        Err(e) => return Ok(posted.req.redirect(&with_code(PAGE, "error", e.code))),
     };
-    match guests::import(&state.store, &me, &rows).await {
-        Ok(report) => {
-            let imported = event(SecurityAction::ContactsImported, &me, posted.visitor.ip).changed(
-                None,
-                Some(serde_json::json!({ "imported": report.imported })),
-            );
-            note(&state, imported).await;
-            let t = posted.visitor.t();
-            let refused = report
-                .refused
-                .into_iter()
-                .map(|r| RefusedRow {
-                    row: r.row,
-                    email: r.email,
-                    reason: t
-                        .known(&format!("error-{}", r.reason))
-                        .unwrap_or_else(|| t.get("contacts-import-duplicate")),
-                })
-                .collect();
-            let mut visitor = posted.visitor;
-            visitor.query.clear();
-            show(&state, visitor, Some((report.imported, refused))).await
-        }
-        Err(e) => posted.visitor.fail(e),
-    }
+    let report = guests::import(&state.store, &me, &rows)
+        .await
+        .or_page(&posted.req)?;
+    let imported = event(SecurityAction::ContactsImported, &me, posted.req.ip).changed(
+        None,
+        Some(serde_json::json!({ "imported": report.imported })),
+    );
+    note(&state, imported).await;
+    let t = posted.req.t();
+    let refused = report
+        .refused
+        .into_iter()
+        .map(|r| RefusedRow {
+            row: r.row,
+            email: r.email,
+            reason: t
+                .known(&format!("error-{}", r.reason))
+                .unwrap_or_else(|| t.get("contacts-import-duplicate")),
+        })
+        .collect();
+    let mut req = posted.req;
+    req.query.clear();
+    show(&state, req, Some((report.imported, refused))).await
 }

@@ -4,7 +4,7 @@
 //! goes back to the page it came from with its message.
 
 use super::items::link;
-use super::{with_code, Signed, SignedPost, Visitor};
+use super::{with_code, OrPage, PageError, PageRequest, Signed, SignedPost};
 use crate::files::receive::{receive, Guard};
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -16,7 +16,7 @@ use coproof_core::name::parse_name;
 use coproof_core::sharing::ItemKind;
 use coproof_store::items::files::{self, File};
 use coproof_store::items::{folders, proofs};
-use coproof_store::users::User;
+use coproof_store::model::User;
 
 /// The "Add" forms of the home and of a folder page: where new items go (empty: the top).
 pub struct NewItems {
@@ -41,20 +41,20 @@ fn folder_field(raw: &str) -> Option<&str> {
     (!id.is_empty()).then_some(id)
 }
 
-/// Where a refusal leads: the visitor's error page for what it may not see or do (403,
-/// 404), else back to the form's page with the refusal's message.
-fn refused(visitor: Visitor, page: &str, e: ApiError) -> Response {
+/// Where a refusal leads: the error page for what the user may not see or do (403, 404),
+/// else back to the form's page with the refusal's message.
+fn refused(req: PageRequest, page: &str, e: ApiError) -> Result<Response, PageError> {
     if matches!(e.code, "forbidden" | "not_found" | "csrf") {
-        return visitor.fail(e);
+        return Err(req.fail(e));
     }
-    visitor.redirect(&with_code(page, "error", e.code))
+    Ok(req.redirect(&with_code(page, "error", e.code)))
 }
 
 /// "New folder": `name`, optional `parent_id`.
 pub async fn new_folder(
     State(state): State<AppState>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     let parent = folder_field(posted.field("parent_id"));
     let page = back(parent);
     let made = match parse_folder_name(posted.field("name")) {
@@ -64,18 +64,18 @@ pub async fn new_folder(
         Err(e) => Err(ApiError::from(e)),
     };
     match made {
-        Ok(folder) => posted.visitor.redirect(&with_code(
+        Ok(folder) => Ok(posted.req.redirect(&with_code(
             &link(ItemKind::Folder, &folder.id),
             "ok",
             "folder_created",
-        )),
-        Err(e) => refused(posted.visitor, &page, e),
+        ))),
+        Err(e) => refused(posted.req, &page, e),
     }
 }
 
 /// A body that is not a multipart form: the error page.
-fn not_multipart(visitor: &Visitor) -> Response {
-    visitor.fail(ApiError::invalid_input(
+fn not_multipart(req: &PageRequest) -> PageError {
+    req.fail(ApiError::invalid_input(
         "expected a multipart/form-data body",
     ))
 }
@@ -83,11 +83,11 @@ fn not_multipart(visitor: &Visitor) -> Response {
 /// A page's upload form, its CSRF field checked before the file is taken.
 async fn receive_form(
     state: &AppState,
-    visitor: &Visitor,
+    req: &PageRequest,
     me: &User,
     multipart: Multipart,
 ) -> Result<File, ApiError> {
-    let fits = |token: &str| visitor.csrf_fits(token);
+    let fits = |token: &str| req.csrf_fits(token);
     receive(state, me, multipart, Guard::Csrf(&fits)).await
 }
 
@@ -95,20 +95,18 @@ async fn receive_form(
 /// form's address names the page to go back to on a refusal.
 pub async fn upload(
     State(state): State<AppState>,
-    Signed { visitor, me }: Signed,
+    Signed { req, me }: Signed,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    let Ok(multipart) = multipart else {
-        return not_multipart(&visitor);
-    };
-    let page = back(visitor.query.get("folder").and_then(|id| folder_field(id)));
-    match receive_form(&state, &visitor, &me, multipart).await {
-        Ok(file) => visitor.redirect(&with_code(
+) -> Result<Response, PageError> {
+    let multipart = multipart.map_err(|_| not_multipart(&req))?;
+    let page = back(req.query.get("folder").and_then(|id| folder_field(id)));
+    match receive_form(&state, &req, &me, multipart).await {
+        Ok(file) => Ok(req.redirect(&with_code(
             &link(ItemKind::File, &file.id),
             "ok",
             "uploaded",
-        )),
-        Err(e) => refused(visitor, &page, e),
+        ))),
+        Err(e) => refused(req, &page, e),
     }
 }
 
@@ -118,27 +116,26 @@ pub async fn upload(
 pub async fn new_version(
     State(state): State<AppState>,
     Path(proof_id): Path<String>,
-    Signed { visitor, me }: Signed,
+    Signed { req, me }: Signed,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = link(ItemKind::Proof, &proof_id);
-    match proofs::get(&state.store, &me, &proof_id).await {
-        Ok((_, access)) if access.rights.edit => {}
-        Ok(_) => return visitor.fail(ApiError::from(coproof_core::Refusal::Forbidden)),
-        Err(e) => return visitor.fail(e),
+    let (_, access) = proofs::get(&state.store, &me, &proof_id)
+        .await
+        .or_page(&req)?;
+    if !access.rights.edit {
+        return Err(req.fail(coproof_core::Refusal::Forbidden));
     }
-    let Ok(multipart) = multipart else {
-        return not_multipart(&visitor);
-    };
-    let added = match receive_form(&state, &visitor, &me, multipart).await {
+    let multipart = multipart.map_err(|_| not_multipart(&req))?;
+    let added = match receive_form(&state, &req, &me, multipart).await {
         Ok(file) => proofs::add_version(&state.store, &me, &proof_id, &file.id)
             .await
             .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     match added {
-        Ok(_) => visitor.redirect(&with_code(&page, "ok", "version_added")),
-        Err(e) => refused(visitor, &page, e),
+        Ok(_) => Ok(req.redirect(&with_code(&page, "ok", "version_added"))),
+        Err(e) => refused(req, &page, e),
     }
 }
 
@@ -147,7 +144,7 @@ pub async fn new_proof(
     State(state): State<AppState>,
     Path(file_id): Path<String>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = link(ItemKind::File, &file_id);
     let made = async {
         let name = parse_name("name", posted.field("name"))?;
@@ -165,11 +162,11 @@ pub async fn new_proof(
     }
     .await;
     match made {
-        Ok(proof) => posted.visitor.redirect(&with_code(
+        Ok(proof) => Ok(posted.req.redirect(&with_code(
             &link(ItemKind::Proof, &proof.id),
             "ok",
             "proof_created",
-        )),
-        Err(e) => refused(posted.visitor, &page, e),
+        ))),
+        Err(e) => refused(posted.req, &page, e),
     }
 }

@@ -3,7 +3,7 @@
 
 use super::create::{new_items, NewItems};
 use super::items::{top_entries, Entry};
-use super::{Chrome, Visitor};
+use super::{Chrome, OrPage, PageError, Signed};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -24,31 +24,23 @@ struct HomePage {
     new_items: Option<NewItems>,
 }
 
-pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let signed_in = match visitor.require() {
-        Ok(s) => s.clone(),
-        Err(to_login) => return visitor.turn_away(to_login),
-    };
-    let top = match home::top(&state.store, &signed_in.user).await {
-        Ok(top) => top,
-        Err(e) => return visitor.fail(e),
-    };
-    let c = visitor.chrome("home-title");
+pub async fn page(
+    State(state): State<AppState>,
+    Signed { req, me }: Signed,
+) -> Result<Response, PageError> {
+    let top = home::top(&state.store, &me).await.or_page(&req)?;
+    let c = req.chrome("home-title");
+    let account_name = c.account.clone().unwrap_or_default();
     let entries = top_entries(&c, &top.folders, &top.proofs, &top.files);
     let page = HomePage {
-        profile: c
-            .t
-            .get(&format!("profile-{}", signed_in.user.profile.as_str())),
+        profile: c.t.get(&format!("profile-{}", me.profile.as_str())),
         detail_heading: c.t.get("items-col-detail"),
-        new_items: new_items(
-            access::check_create_at_top(&actor(&signed_in.user)).is_ok(),
-            None,
-        ),
+        new_items: new_items(access::check_create_at_top(&actor(&me)).is_ok(), None),
         entries,
         c,
-        user_name: signed_in.user.name,
-        user_email: signed_in.user.email,
-        account_name: signed_in.account.name,
+        user_name: me.name,
+        user_email: me.email,
+        account_name,
     };
-    visitor.render(&page)
+    Ok(req.render(&page))
 }

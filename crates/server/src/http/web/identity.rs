@@ -2,7 +2,7 @@
 //! "send again" button, forgot / reset password. Every action is the JSON API's
 //! (`api/identity.rs`), through the same store calls.
 
-use super::{Chrome, Posted, SignedPost, Visitor};
+use super::{Chrome, OrPage, PageError, PageRequest, Posted, SignedPost};
 use crate::http::api::identity::reset_with_link;
 use crate::http::api::identity::well_formed;
 use crate::http::client_ip::ClientIp;
@@ -33,40 +33,38 @@ struct VerifyEmailPage {
 
 /// The page of the e-mailed link: one button that confirms (a GET changes nothing, so a
 /// mail scanner that follows links verifies nobody).
-pub async fn verify_email_page(visitor: Visitor) -> Response {
-    let token = visitor.query.get("token").cloned().unwrap_or_default();
+pub async fn verify_email_page(req: PageRequest) -> Result<Response, PageError> {
+    let token = req.query.get("token").cloned().unwrap_or_default();
     if !well_formed(&token) {
-        return visitor.error_page(StatusCode::BAD_REQUEST, "invalid_token");
+        return Err(req.error_page(StatusCode::BAD_REQUEST, "invalid_token"));
     }
     let page = VerifyEmailPage {
-        c: visitor.chrome("verify-email-title"),
+        c: req.chrome("verify-email-title"),
         token,
     };
-    visitor.render(&page)
+    Ok(req.render(&page))
 }
 
 pub async fn verify_email(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     posted: Posted,
-) -> Response {
+) -> Result<Response, PageError> {
     let token = posted.field("token");
     if !well_formed(token) {
-        return posted
-            .visitor
-            .error_page(StatusCode::BAD_REQUEST, "invalid_token");
+        return Err(posted
+            .req
+            .error_page(StatusCode::BAD_REQUEST, "invalid_token"));
     }
-    let verified = identity::verify_email(&state.store, token).await;
-    if let Ok(user) = &verified {
-        note(&state, event(SecurityAction::EmailVerified, user, ip)).await;
-    }
-    match verified {
-        Ok(_) if posted.visitor.signed_in.is_some() => {
-            posted.visitor.redirect("/?ok=email_verified")
-        }
-        Ok(_) => posted.visitor.redirect("/login?ok=email_verified"),
-        Err(e) => posted.visitor.fail(e),
-    }
+    let user = identity::verify_email(&state.store, token)
+        .await
+        .or_page(&posted.req)?;
+    note(&state, event(SecurityAction::EmailVerified, &user, ip)).await;
+    Ok(if posted.req.signed_in.is_some() {
+        posted.req.redirect("/?ok=email_verified")
+    } else {
+        posted.req.redirect("/login?ok=email_verified")
+    })
 }
 
 /// "Send the e-mail again" from the banner.
@@ -74,13 +72,11 @@ pub async fn resend_verification(State(state): State<AppState>, form: SignedPost
     match identity::resend_verification(&state.store, &form.me).await {
         Ok(()) => {
             state.mail_wake.notify_one();
-            form.posted.visitor.redirect("/?ok=verification_sent")
+            form.posted.req.redirect("/?ok=verification_sent")
         }
         Err(e) => {
             let error = ApiError::from(e);
-            form.posted
-                .visitor
-                .redirect(&format!("/?error={}", error.code))
+            form.posted.req.redirect(&format!("/?error={}", error.code))
         }
     }
 }
@@ -92,13 +88,13 @@ struct ForgotPage {
     email: String,
 }
 
-pub async fn forgot_page(visitor: Visitor) -> Response {
-    let email = visitor.query.get("email").cloned().unwrap_or_default();
+pub async fn forgot_page(req: PageRequest) -> Response {
+    let email = req.query.get("email").cloned().unwrap_or_default();
     let page = ForgotPage {
-        c: visitor.chrome("forgot-title"),
+        c: req.chrome("forgot-title"),
         email,
     };
-    visitor.render(&page)
+    req.render(&page)
 }
 
 /// The same answer for every address, known or not.
@@ -114,7 +110,7 @@ pub async fn forgot(
             .map_err(ApiError::from),
         Err(refusal) => Err(refusal.into()),
     };
-    let mut c = posted.visitor.chrome("forgot-title");
+    let mut c = posted.req.chrome("forgot-title");
     let status = match done {
         Ok(()) => {
             state.mail_wake.notify_one();
@@ -127,7 +123,7 @@ pub async fn forgot(
         }
     };
     let html = ForgotPage { c, email }.render();
-    posted.visitor.page(status, html)
+    posted.req.page(status, html)
 }
 
 #[derive(Template)]
@@ -138,17 +134,17 @@ struct ResetPage {
     action: &'static str,
 }
 
-pub async fn reset_page(visitor: Visitor) -> Response {
-    let token = visitor.query.get("token").cloned().unwrap_or_default();
+pub async fn reset_page(req: PageRequest) -> Result<Response, PageError> {
+    let token = req.query.get("token").cloned().unwrap_or_default();
     if !well_formed(&token) {
-        return visitor.error_page(StatusCode::BAD_REQUEST, "invalid_token");
+        return Err(req.error_page(StatusCode::BAD_REQUEST, "invalid_token"));
     }
     let page = ResetPage {
-        c: visitor.chrome("reset-title"),
+        c: req.chrome("reset-title"),
         token,
         action: "/reset-password",
     };
-    visitor.render(&page)
+    Ok(req.render(&page))
 }
 
 async fn apply_reset(state: &AppState, posted: &Posted, ip: IpAddr) -> Result<(), ApiError> {
@@ -164,19 +160,19 @@ pub async fn reset(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     posted: Posted,
-) -> Response {
+) -> Result<Response, PageError> {
     match apply_reset(&state, &posted, ip).await {
         Ok(()) => {
             // Every session ended, this browser's too.
-            let mut visitor = posted.visitor;
-            visitor.add_cookie(super::session::clear_session_cookie(visitor.secure()));
-            visitor.redirect("/login?ok=password_reset")
+            let mut req = posted.req;
+            req.add_cookie(super::session::clear_session_cookie(req.secure()));
+            Ok(req.redirect("/login?ok=password_reset"))
         }
-        Err(error) if error.code == "invalid_token" => posted
-            .visitor
-            .error_page(StatusCode::BAD_REQUEST, "invalid_token"),
+        Err(error) if error.code == "invalid_token" => Err(posted
+            .req
+            .error_page(StatusCode::BAD_REQUEST, "invalid_token")),
         Err(error) => {
-            let mut c = posted.visitor.chrome("reset-title");
+            let mut c = posted.req.chrome("reset-title");
             c.error = Some(message(&c, &error));
             let page = ResetPage {
                 c,
@@ -184,7 +180,7 @@ pub async fn reset(
                 action: "/reset-password",
             };
             let html = page.render();
-            posted.visitor.page(error.status, html)
+            Ok(posted.req.page(error.status, html))
         }
     }
 }

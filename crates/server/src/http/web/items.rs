@@ -4,7 +4,7 @@
 //! (`coproof_store::items`, the one access function): these handlers only show and post.
 
 use super::create::{new_items, NewItems};
-use super::{when, with_code, Chrome, Signed, SignedPost};
+use super::{when, with_code, Chrome, OrPage, PageError, Signed, SignedPost};
 use crate::http::api::proofs::comment_body;
 use crate::http::error::ApiError;
 use crate::http::security_log::{event, note};
@@ -50,13 +50,12 @@ struct SharedPage {
 /// Everything shared with the signed-in user or its account that it can still see.
 pub async fn shared_with_me(
     State(state): State<AppState>,
-    Signed { visitor, me }: Signed,
-) -> Response {
-    let (items, _) = match shares::shared_with_me(&state.store, &me, None, 200).await {
-        Ok(found) => found,
-        Err(e) => return visitor.fail(e),
-    };
-    let c = visitor.chrome("shared-title");
+    Signed { req, me }: Signed,
+) -> Result<Response, PageError> {
+    let (items, _) = shares::shared_with_me(&state.store, &me, None, 200)
+        .await
+        .or_page(&req)?;
+    let c = req.chrome("shared-title");
     let entries = items
         .iter()
         .map(|item| Entry {
@@ -66,7 +65,7 @@ pub async fn shared_with_me(
             detail: item.owner_account.name.clone(),
         })
         .collect();
-    visitor.render(&SharedPage { c, entries })
+    Ok(req.render(&SharedPage { c, entries }))
 }
 
 #[derive(Template)]
@@ -102,7 +101,7 @@ pub struct ShareRow {
 async fn share_form(
     state: &AppState,
     c: &Chrome,
-    me: &coproof_store::users::User,
+    me: &coproof_store::model::User,
     kind: ItemKind,
     id: &str,
     may_share: bool,
@@ -147,13 +146,10 @@ async fn share_form(
 pub async fn folder(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Signed { visitor, me }: Signed,
-) -> Response {
-    let view = match folders::get(&state.store, &me, &id).await {
-        Ok(view) => view,
-        Err(e) => return visitor.fail(e),
-    };
-    let mut c = visitor.chrome("folder-title");
+    Signed { req, me }: Signed,
+) -> Result<Response, PageError> {
+    let view = folders::get(&state.store, &me, &id).await.or_page(&req)?;
+    let mut c = req.chrome("folder-title");
     c.title = view.folder.name.clone();
     let entries = top_entries(&c, &view.folders, &view.proofs, &view.files);
     let share = share_form(
@@ -165,14 +161,14 @@ pub async fn folder(
         view.access.rights.share,
     )
     .await;
-    visitor.render(&FolderPage {
+    Ok(req.render(&FolderPage {
         new_items: new_items(view.access.rights.edit, Some(&id)),
         manage: view.access.rights.edit.then(|| id.clone()),
         name: view.folder.name.clone(),
         c,
         entries,
         share,
-    })
+    }))
 }
 
 /// Folders, then proofs (with their status), then files (with their size), as list rows.
@@ -225,16 +221,13 @@ struct FilePage {
 pub async fn file(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Signed { visitor, me }: Signed,
-) -> Response {
-    let (file, access) = match files::get(&state.store, &me, &id).await {
-        Ok(found) => found,
-        Err(e) => return visitor.fail(e),
-    };
-    let mut c = visitor.chrome("item-kind-file");
+    Signed { req, me }: Signed,
+) -> Result<Response, PageError> {
+    let (file, access) = files::get(&state.store, &me, &id).await.or_page(&req)?;
+    let mut c = req.chrome("item-kind-file");
     c.title = file.name.clone();
     let share = share_form(&state, &c, &me, ItemKind::File, &id, access.rights.share).await;
-    visitor.render(&FilePage {
+    Ok(req.render(&FilePage {
         size: c.t.get1("file-size", "bytes", &file.size.to_string()),
         image: file.content_type.starts_with("image/"),
         pdf: file.content_type == "application/pdf",
@@ -245,7 +238,7 @@ pub async fn file(
         sha256: file.sha256,
         share,
         c,
-    })
+    }))
 }
 
 /// A reviewer as the proof page shows it.
@@ -309,21 +302,16 @@ struct ProofPage {
 pub async fn proof(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Signed { visitor, me }: Signed,
-) -> Response {
-    let (proof, access) = match proofs::get(&state.store, &me, &id).await {
-        Ok(found) => found,
-        Err(e) => return visitor.fail(e),
-    };
-    let file = match files::get_for_proof(&state.store, &proof.file_id).await {
-        Ok(file) => file,
-        Err(e) => return visitor.fail(e),
-    };
-    let found = match comments::list(&state.store, &me, &id, None, 200).await {
-        Ok(found) => found,
-        Err(e) => return visitor.fail(e),
-    };
-    let mut c = visitor.chrome("proof-title");
+    Signed { req, me }: Signed,
+) -> Result<Response, PageError> {
+    let (proof, access) = proofs::get(&state.store, &me, &id).await.or_page(&req)?;
+    let file = files::get_for_proof(&state.store, &proof.file_id)
+        .await
+        .or_page(&req)?;
+    let found = comments::list(&state.store, &me, &id, None, 200)
+        .await
+        .or_page(&req)?;
+    let mut c = req.chrome("proof-title");
     c.title = proof.name.clone();
     let reviewers = proof
         .reviewers
@@ -358,7 +346,7 @@ pub async fn proof(
         })
         .collect();
     let share = share_form(&state, &c, &me, ItemKind::Proof, &id, access.rights.share).await;
-    visitor.render(&ProofPage {
+    Ok(req.render(&ProofPage {
         share,
         status: decision_label(&c, proof.status),
         id: proof.id.clone(),
@@ -374,7 +362,7 @@ pub async fn proof(
         folder_id: proof.folder_id.clone().unwrap_or_default(),
         comments,
         c,
-    })
+    }))
 }
 
 /// An approver's decision, from the buttons of the proof page.
@@ -382,18 +370,17 @@ pub async fn decide(
     State(state): State<AppState>,
     Path(id): Path<String>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = format!("/proofs/{id}");
     let Some(decision) = Decision::parse(posted.field("decision")) else {
-        return posted
-            .visitor
-            .redirect(&with_code(&page, "error", "invalid_input"));
+        return Ok(posted
+            .req
+            .redirect(&with_code(&page, "error", "invalid_input")));
     };
-    let to = match proofs::decide(&state.store, &me, &id, decision).await {
-        Ok(_) => with_code(&page, "ok", "decided"),
-        Err(e) => return posted.visitor.fail(ApiError::from(e)),
-    };
-    posted.visitor.redirect(&to)
+    proofs::decide(&state.store, &me, &id, decision)
+        .await
+        .or_page(&posted.req)?;
+    Ok(posted.req.redirect(&with_code(&page, "ok", "decided")))
 }
 
 /// A comment (or a reply) from the proof page's form.
@@ -401,11 +388,11 @@ pub async fn comment(
     State(state): State<AppState>,
     Path(id): Path<String>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = format!("/proofs/{id}");
     let body = match comment_body(posted.field("body")) {
         Ok(body) => body,
-        Err(e) => return posted.visitor.redirect(&with_code(&page, "error", e.code)),
+        Err(e) => return Ok(posted.req.redirect(&with_code(&page, "error", e.code))),
     };
     let parent = Some(posted.field("parent_id").trim()).filter(|p| !p.is_empty());
     let to = match comments::add(&state.store, &me, &id, body, parent).await {
@@ -413,12 +400,12 @@ pub async fn comment(
         Err(e) => {
             let e = ApiError::from(e);
             if e.code != "invalid_input" {
-                return posted.visitor.fail(e);
+                return Err(posted.req.fail(e));
             }
             with_code(&page, "error", e.code)
         }
     };
-    posted.visitor.redirect(&to)
+    Ok(posted.req.redirect(&to))
 }
 
 /// Resolves a comment, or opens it again (`resolved` = `1` or `0`).
@@ -426,17 +413,15 @@ pub async fn resolve_comment(
     State(state): State<AppState>,
     Path((id, comment_id)): Path<(String, String)>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     let resolved = posted.field("resolved") != "0";
-    match comments::resolve(&state.store, &me, &id, &comment_id, resolved).await {
-        Ok(_) => {
-            let code = if resolved { "resolved" } else { "reopened" };
-            posted
-                .visitor
-                .redirect(&with_code(&format!("/proofs/{id}"), "ok", code))
-        }
-        Err(e) => posted.visitor.fail(e),
-    }
+    comments::resolve(&state.store, &me, &id, &comment_id, resolved)
+        .await
+        .or_page(&posted.req)?;
+    let code = if resolved { "resolved" } else { "reopened" };
+    Ok(posted
+        .req
+        .redirect(&with_code(&format!("/proofs/{id}"), "ok", code)))
 }
 
 /// The share dialog's post: a person (by e-mail) or a partner account (by name), and a
@@ -446,7 +431,7 @@ async fn share(
     kind: ItemKind,
     id: &str,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = link(kind, id);
     let role = (kind == ItemKind::Proof).then(|| posted.field("role"));
     let result = match share_dialog::target(&state.store, &me, posted.field("to")).await {
@@ -457,18 +442,17 @@ async fn share(
         Ok(made) => {
             state.mail_wake.notify_one();
             for share in &made {
-                let added =
-                    event(SecurityAction::ShareAdded, &me, posted.visitor.ip).about(&share.id);
+                let added = event(SecurityAction::ShareAdded, &me, posted.req.ip).about(&share.id);
                 note(state, added).await;
             }
-            posted.visitor.redirect(&with_code(&page, "ok", "shared"))
+            Ok(posted.req.redirect(&with_code(&page, "ok", "shared")))
         }
         Err(e) => {
             let e = ApiError::from(e);
             if matches!(e.code, "forbidden" | "not_found") {
-                return posted.visitor.fail(e);
+                return Err(posted.req.fail(e));
             }
-            posted.visitor.redirect(&with_code(&page, "error", e.code))
+            Ok(posted.req.redirect(&with_code(&page, "error", e.code)))
         }
     }
 }
@@ -477,7 +461,7 @@ pub async fn share_folder(
     State(state): State<AppState>,
     Path(id): Path<String>,
     posted: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     share(&state, ItemKind::Folder, &id, posted).await
 }
 
@@ -485,7 +469,7 @@ pub async fn share_file(
     State(state): State<AppState>,
     Path(id): Path<String>,
     posted: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     share(&state, ItemKind::File, &id, posted).await
 }
 
@@ -493,7 +477,7 @@ pub async fn share_proof(
     State(state): State<AppState>,
     Path(id): Path<String>,
     posted: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     share(&state, ItemKind::Proof, &id, posted).await
 }
 
@@ -510,17 +494,14 @@ pub async fn delete_share(
     State(state): State<AppState>,
     Path(share_id): Path<String>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     let back = item_page(posted.field("back")).unwrap_or("/").to_string();
-    match shares::delete(&state.store, &me, &share_id).await {
-        Ok(()) => {
-            let removed =
-                event(SecurityAction::ShareRemoved, &me, posted.visitor.ip).about(share_id);
-            note(&state, removed).await;
-            posted
-                .visitor
-                .redirect(&with_code(&back, "ok", "share_deleted"))
-        }
-        Err(e) => posted.visitor.fail(e),
-    }
+    shares::delete(&state.store, &me, &share_id)
+        .await
+        .or_page(&posted.req)?;
+    let removed = event(SecurityAction::ShareRemoved, &me, posted.req.ip).about(share_id);
+    note(&state, removed).await;
+    Ok(posted
+        .req
+        .redirect(&with_code(&back, "ok", "share_deleted")))
 }

@@ -2,7 +2,7 @@
 //! partner invitation" opens the "Send invitation" box; received pending requests have
 //! "Accept" and "Reject and ignore"; every row has a down-arrow menu with "Delete".
 
-use super::{when, with_code, Chrome, Posted, Visitor};
+use super::{when, with_code, Admin, AdminPost, Chrome, OrPage, PageError};
 use crate::http::error::ApiError;
 use crate::http::extract::next_cursor;
 use crate::state::AppState;
@@ -10,9 +10,10 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use coproof_core::partner::{Action, Side, View};
-use coproof_core::{EmailAddress, Refusal};
+use coproof_core::Refusal;
 use coproof_store::ids::looks_like_id;
-use coproof_store::partners::{self, ListFilter, Seen};
+use coproof_store::model::Seen;
+use coproof_store::partners::{self, ListFilter};
 
 const PAGE: &str = "/settings/account/partners";
 const LIMIT: u32 = 100;
@@ -74,58 +75,45 @@ fn row(c: &Chrome, s: &Seen) -> Row {
     }
 }
 
-pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let account_id = match visitor.require_admin() {
-        Ok(s) => s.user.account_id.clone(),
-        Err(refused) => return visitor.turn_away(refused),
-    };
-    let cursor = visitor
+pub async fn page(
+    State(state): State<AppState>,
+    Admin { req, me }: Admin,
+) -> Result<Response, PageError> {
+    let cursor = req
         .query
         .get("cursor")
         .filter(|c| looks_like_id(c))
         .cloned();
-    let found = match partners::list(
+    let found = partners::list(
         &state.store,
-        &account_id,
+        &me,
         &ListFilter::default(),
         cursor.as_deref(),
         LIMIT,
     )
     .await
-    {
-        Ok(found) => found,
-        Err(e) => return visitor.fail(e),
-    };
-    let c = visitor.chrome("partners-title");
+    .or_page(&req)?;
+    let c = req.chrome("partners-title");
     let rows = found.iter().map(|s| row(&c, s)).collect();
     let page = PartnersPage {
-        open_send: visitor.query.get("form").is_some_and(|f| f == "send"),
-        email: visitor.query.get("email").cloned().unwrap_or_default(),
+        open_send: req.query.get("form").is_some_and(|f| f == "send"),
+        email: req.query.get("email").cloned().unwrap_or_default(),
         next_cursor: next_cursor(&found, LIMIT, |s| &s.id),
         c,
         tab: "partners",
         rows,
     };
-    visitor.render(&page)
+    Ok(req.render(&page))
 }
 
-pub async fn send(State(state): State<AppState>, posted: Posted) -> Response {
-    let me = match posted.visitor.require_admin() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return posted.visitor.turn_away(refused),
-    };
+pub async fn send(
+    State(state): State<AppState>,
+    AdminPost { posted, me }: AdminPost,
+) -> Result<Response, PageError> {
     let raw = posted.field("email");
-    let sent = match EmailAddress::parse(raw) {
-        Ok(email) => partners::send(
-            &state.store,
-            &me,
-            &email,
-            state.config.invite_limit_per_hour,
-        )
+    let sent = partners::send(&state.store, &me, raw, state.config.invite_limit_per_hour)
         .await
-        .map_err(ApiError::from),
-        Err(refusal) => Err(ApiError::from(refusal)),
-    };
+        .map_err(ApiError::from);
     let to = match sent {
         Ok(_) => {
             state.mail_wake.notify_one();
@@ -139,23 +127,19 @@ pub async fn send(State(state): State<AppState>, posted: Posted) -> Response {
             )
         }
     };
-    posted.visitor.redirect(&to)
+    Ok(posted.req.redirect(&to))
 }
 
 pub async fn act(
     State(state): State<AppState>,
     Path((id, action)): Path<(String, String)>,
-    posted: Posted,
-) -> Response {
-    let me = match posted.visitor.require_admin() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return posted.visitor.turn_away(refused),
-    };
+    AdminPost { posted, me }: AdminPost,
+) -> Result<Response, PageError> {
     let (action, done) = match action.as_str() {
         "accept" => (Action::Accept, "accepted"),
         "reject" => (Action::Reject, "rejected"),
         "delete" => (Action::Delete, "deleted"),
-        _ => return posted.visitor.fail(Refusal::NotFound),
+        _ => return Err(posted.req.fail(Refusal::NotFound)),
     };
     let to = match partners::act(&state.store, &me, &id, action).await {
         Ok(_) => {
@@ -164,5 +148,5 @@ pub async fn act(
         }
         Err(e) => with_code(PAGE, "error", ApiError::from(e).code),
     };
-    posted.visitor.redirect(&to)
+    Ok(posted.req.redirect(&to))
 }

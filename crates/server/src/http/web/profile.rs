@@ -2,7 +2,7 @@
 //! code, drawn here as SVG), and one's sessions and API tokens. Every action is the JSON
 //! API's, through the same functions.
 
-use super::{Chrome, Signed, SignedPost, Visitor};
+use super::{Chrome, OrPage, PageError, PageRequest, Signed, SignedPost};
 use crate::http::api::identity::change_own_password;
 use crate::http::api::two_factor::{confirm_code, offer_secret, turn_off_with};
 use crate::http::error::ApiError;
@@ -16,8 +16,9 @@ use axum::response::Response;
 use base64::Engine;
 use coproof_core::{name::parse_name, Language, Refusal};
 use coproof_store::ids::looks_like_id;
+use coproof_store::model::UserChange;
 use coproof_store::security::SecurityAction;
-use coproof_store::users::{self, UserChange};
+use coproof_store::users;
 use coproof_store::{identity, now_micros, tokens};
 
 const PAGE: &str = "/settings/profile";
@@ -63,14 +64,14 @@ struct ProfilePage {
     new_token: Option<String>,
 }
 
-/// The signed-in visitor as the API's caller.
-fn caller_of(visitor: &Visitor) -> Result<Caller, ApiError> {
-    let s = visitor.require().map_err(|_| Refusal::Unauthenticated)?;
+/// The signed-in user as the API's caller.
+fn caller_of(req: &PageRequest) -> Result<Caller, ApiError> {
+    let s = req.require().map_err(|_| Refusal::Unauthenticated)?;
     Ok(Caller {
         user: s.user.clone(),
         account: s.account.clone(),
         secret: s.secret.clone(),
-        ip: visitor.ip,
+        ip: req.ip,
     })
 }
 
@@ -88,19 +89,16 @@ fn qr_image(url: &str) -> Result<String, ApiError> {
     ))
 }
 
-async fn render(state: &AppState, visitor: Visitor, extras: Extras) -> Response {
-    let Ok(caller) = caller_of(&visitor) else {
-        return visitor.turn_away(super::Barrier::SignIn);
-    };
-    // The user as it is now (a change on this page is not in the visitor's copy yet).
+async fn render(state: &AppState, req: PageRequest, extras: Extras) -> Result<Response, PageError> {
+    let caller = caller_of(&req).map_err(|_| PageError::SignIn)?;
+    // The user as it is now (a change on this page is not in the request's copy yet).
     let me = users::get_in_account(&state.store, &caller.user.account_id, &caller.user.id)
         .await
         .unwrap_or_else(|_| caller.user.clone());
-    let held = match tokens::held(&state.store, &me.id, &caller.secret).await {
-        Ok(held) => held,
-        Err(e) => return visitor.fail(e),
-    };
-    let mut c = visitor.chrome("profile-title");
+    let held = tokens::held(&state.store, &me.id, &caller.secret)
+        .await
+        .or_page(&req)?;
+    let mut c = req.chrome("profile-title");
     let status = match &extras.error {
         Some(error) => {
             c.error = Some(
@@ -136,7 +134,7 @@ async fn render(state: &AppState, visitor: Visitor, extras: Extras) -> Response 
         new_token: extras.new_token,
     };
     let html = page.render();
-    visitor.page(status, html)
+    Ok(req.page(status, html))
 }
 
 fn failed(error: impl Into<ApiError>) -> Extras {
@@ -146,12 +144,19 @@ fn failed(error: impl Into<ApiError>) -> Extras {
     }
 }
 
-pub async fn page(State(state): State<AppState>, signed: Signed) -> Response {
-    render(&state, signed.visitor, Extras::default()).await
+pub async fn page(
+    State(state): State<AppState>,
+    Signed { req, .. }: Signed,
+) -> Result<Response, PageError> {
+    render(&state, req, Extras::default()).await
 }
 
-/// Name and language.
-pub async fn change_profile(State(state): State<AppState>, form: SignedPost) -> Response {
+/// Name and language: the only way the user's own language changes (a page's `?lang=`
+/// link switches this browser only). Saved, the language of this browser follows it.
+pub async fn change_profile(
+    State(state): State<AppState>,
+    form: SignedPost,
+) -> Result<Response, PageError> {
     let done = async {
         let change = UserChange {
             name: Some(parse_name("name", form.posted.field("name"))?),
@@ -161,41 +166,48 @@ pub async fn change_profile(State(state): State<AppState>, form: SignedPost) -> 
             ),
             ..UserChange::default()
         };
-        users::update(&state.store, &form.me, &form.me.id, &change).await?;
+        coproof_store::team::change(&state.store, &form.me, &form.me.id, &change).await?;
         Ok::<(), ApiError>(())
     }
     .await;
     match done {
-        Ok(()) => form
-            .posted
-            .visitor
-            .redirect("/settings/profile?ok=profile_saved"),
-        Err(error) => render(&state, form.posted.visitor, failed(error)).await,
+        Ok(()) => {
+            let mut req = form.posted.req;
+            req.forget_language_choice();
+            Ok(req.redirect("/settings/profile?ok=profile_saved"))
+        }
+        Err(error) => render(&state, form.posted.req, failed(error)).await,
     }
 }
 
 /// A new password, with the current one; the user's other sessions end.
-pub async fn change_password(State(state): State<AppState>, form: SignedPost) -> Response {
+pub async fn change_password(
+    State(state): State<AppState>,
+    form: SignedPost,
+) -> Result<Response, PageError> {
     let posted = &form.posted;
     let done = async {
         let new = posted.new_password()?;
-        let caller = caller_of(&posted.visitor)?;
+        let caller = caller_of(&posted.req)?;
         change_own_password(&state, &caller, caller.ip, posted.field("current"), new).await
     }
     .await;
     match done {
-        Ok(()) => form
+        Ok(()) => Ok(form
             .posted
-            .visitor
-            .redirect("/settings/profile?ok=password_changed"),
-        Err(error) => render(&state, form.posted.visitor, failed(error)).await,
+            .req
+            .redirect("/settings/profile?ok=password_changed")),
+        Err(error) => render(&state, form.posted.req, failed(error)).await,
     }
 }
 
 /// Starts two-factor set-up: the key and its QR code, and a field for the first code.
-pub async fn two_factor_start(State(state): State<AppState>, form: SignedPost) -> Response {
+pub async fn two_factor_start(
+    State(state): State<AppState>,
+    form: SignedPost,
+) -> Result<Response, PageError> {
     let done = async {
-        let caller = caller_of(&form.posted.visitor)?;
+        let caller = caller_of(&form.posted.req)?;
         let offer = offer_secret(&state, &caller, form.posted.field("password")).await?;
         Ok::<Setup, ApiError>(Setup {
             qr: qr_image(&offer.otpauth_url)?,
@@ -210,13 +222,16 @@ pub async fn two_factor_start(State(state): State<AppState>, form: SignedPost) -
         },
         Err(error) => failed(error),
     };
-    render(&state, form.posted.visitor, extras).await
+    render(&state, form.posted.req, extras).await
 }
 
 /// Turns two-factor on with the first code; the recovery codes are shown this once.
-pub async fn two_factor_confirm(State(state): State<AppState>, form: SignedPost) -> Response {
+pub async fn two_factor_confirm(
+    State(state): State<AppState>,
+    form: SignedPost,
+) -> Result<Response, PageError> {
     let done = async {
-        let caller = caller_of(&form.posted.visitor)?;
+        let caller = caller_of(&form.posted.req)?;
         confirm_code(&state, &caller, form.posted.field("code")).await
     }
     .await;
@@ -227,13 +242,16 @@ pub async fn two_factor_confirm(State(state): State<AppState>, form: SignedPost)
         },
         Err(error) => failed(error),
     };
-    render(&state, form.posted.visitor, extras).await
+    render(&state, form.posted.req, extras).await
 }
 
-pub async fn two_factor_off(State(state): State<AppState>, form: SignedPost) -> Response {
+pub async fn two_factor_off(
+    State(state): State<AppState>,
+    form: SignedPost,
+) -> Result<Response, PageError> {
     let posted = &form.posted;
     let done = async {
-        let caller = caller_of(&posted.visitor)?;
+        let caller = caller_of(&posted.req)?;
         turn_off_with(
             &state,
             &caller,
@@ -244,11 +262,11 @@ pub async fn two_factor_off(State(state): State<AppState>, form: SignedPost) -> 
     }
     .await;
     match done {
-        Ok(()) => form
+        Ok(()) => Ok(form
             .posted
-            .visitor
-            .redirect("/settings/profile?ok=two_factor_off"),
-        Err(error) => render(&state, form.posted.visitor, failed(error)).await,
+            .req
+            .redirect("/settings/profile?ok=two_factor_off")),
+        Err(error) => render(&state, form.posted.req, failed(error)).await,
     }
 }
 
@@ -256,56 +274,38 @@ pub async fn two_factor_off(State(state): State<AppState>, form: SignedPost) -> 
 pub async fn end_session(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    form: SignedPost,
-) -> Response {
+    SignedPost { posted, me }: SignedPost,
+) -> Result<Response, PageError> {
     if !looks_like_id(&id) {
-        return form.posted.visitor.fail(Refusal::NotFound);
+        return Err(posted.req.fail(Refusal::NotFound));
     }
-    match identity::end_session(&state.store, &form.me, &id).await {
-        Ok(()) => {
-            let ended = event(
-                SecurityAction::SessionEnded,
-                &form.me,
-                form.posted.visitor.ip,
-            );
-            note(&state, ended.about(&id)).await;
-            form.posted
-                .visitor
-                .redirect(&format!("{PAGE}?ok=session_ended"))
-        }
-        Err(e) => form.posted.visitor.fail(e),
-    }
+    identity::end_session(&state.store, &me, &id)
+        .await
+        .or_page(&posted.req)?;
+    let ended = event(SecurityAction::SessionEnded, &me, posted.req.ip);
+    note(&state, ended.about(&id)).await;
+    Ok(posted.req.redirect(&format!("{PAGE}?ok=session_ended")))
 }
 
 /// Ends every other session and token.
-pub async fn end_other_sessions(State(state): State<AppState>, form: SignedPost) -> Response {
-    let Some(secret) = form
-        .posted
-        .visitor
-        .signed_in
-        .as_ref()
-        .map(|s| s.secret.clone())
-    else {
-        return form.posted.visitor.turn_away(super::Barrier::SignIn);
-    };
-    match identity::end_other_sessions(&state.store, &form.me, &secret).await {
-        Ok(_) => {
-            let ended = event(
-                SecurityAction::SessionEnded,
-                &form.me,
-                form.posted.visitor.ip,
-            );
-            note(&state, ended.about("all others")).await;
-            form.posted
-                .visitor
-                .redirect(&format!("{PAGE}?ok=sessions_ended"))
-        }
-        Err(e) => form.posted.visitor.fail(e),
-    }
+pub async fn end_other_sessions(
+    State(state): State<AppState>,
+    SignedPost { posted, me }: SignedPost,
+) -> Result<Response, PageError> {
+    let secret = posted.req.require()?.secret.clone();
+    identity::end_other_sessions(&state.store, &me, &secret)
+        .await
+        .or_page(&posted.req)?;
+    let ended = event(SecurityAction::SessionEnded, &me, posted.req.ip);
+    note(&state, ended.about("all others")).await;
+    Ok(posted.req.redirect(&format!("{PAGE}?ok=sessions_ended")))
 }
 
 /// A new personal API token, shown this once.
-pub async fn create_token(State(state): State<AppState>, form: SignedPost) -> Response {
+pub async fn create_token(
+    State(state): State<AppState>,
+    form: SignedPost,
+) -> Result<Response, PageError> {
     let posted = &form.posted;
     let done = async {
         let name = parse_name("name", posted.field("name"))?;
@@ -319,7 +319,7 @@ pub async fn create_token(State(state): State<AppState>, form: SignedPost) -> Re
         };
         let expires_at = now_micros() + days * 24 * 3600 * 1_000_000;
         let (id, token) = identity::create_token(&state.store, &form.me, &name, expires_at).await?;
-        let made = event(SecurityAction::TokenCreated, &form.me, posted.visitor.ip);
+        let made = event(SecurityAction::TokenCreated, &form.me, posted.req.ip);
         note(&state, made.about(id)).await;
         Ok::<String, ApiError>(token)
     }
@@ -331,5 +331,5 @@ pub async fn create_token(State(state): State<AppState>, form: SignedPost) -> Re
         },
         Err(error) => failed(error),
     };
-    render(&state, form.posted.visitor, extras).await
+    render(&state, form.posted.req, extras).await
 }

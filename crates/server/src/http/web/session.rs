@@ -1,15 +1,17 @@
 //! Web sessions and form protection: the `coproof_session` cookie, the language cookie of
-//! visitors who are not signed in, and CSRF tokens derived with HMAC-SHA-256.
+//! a browser's `?lang=` choice, and CSRF tokens derived with HMAC-SHA-256.
 
 use crate::http::extract::SESSION_COOKIE;
 use axum::http::header;
 use axum::http::request::Parts;
+use coproof_core::Language;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// A random value that anonymous forms (log-in, sign-up, set-password) are tied to.
 pub const FORM_COOKIE: &str = "coproof_form";
-/// The language chosen with `?lang=` before signing in.
+/// The language chosen with `?lang=` in this browser (a page read never changes the
+/// signed-in user's own language; a new session and a saved profile clear it).
 pub const LANG_COOKIE: &str = "coproof_lang";
 
 /// The value of cookie `name`, if the request carries it.
@@ -23,6 +25,17 @@ pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_string())
+}
+
+/// The language the browser asks for (`Accept-Language`), English when none fits.
+pub fn browser_language(parts: &Parts) -> Language {
+    Language::from_accept_language(
+        parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default(),
+    )
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, and Secure behind https.

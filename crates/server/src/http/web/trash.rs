@@ -2,7 +2,7 @@
 //! and the account's Trash page for admins (restore a folder, empty the trash for good).
 
 use super::items::link;
-use super::{with_code, Chrome, SignedPost, Visitor};
+use super::{with_code, Admin, Chrome, OrPage, PageError, SignedPost};
 use crate::http::error::ApiError;
 use crate::http::security_log::{event, note};
 use crate::state::AppState;
@@ -20,7 +20,7 @@ pub async fn rename(
     State(state): State<AppState>,
     Path(id): Path<String>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = link(ItemKind::Folder, &id);
     let renamed = match parse_folder_name(posted.field("name")) {
         Ok(name) => folders::update(&state.store, &me, &id, Some(&name), &Move::Stay)
@@ -29,11 +29,11 @@ pub async fn rename(
         Err(e) => Err(ApiError::from(e)),
     };
     match renamed {
-        Ok(_) => posted.visitor.redirect(&with_code(&page, "ok", "renamed")),
+        Ok(_) => Ok(posted.req.redirect(&with_code(&page, "ok", "renamed"))),
         Err(e) if e.code == "invalid_input" => {
-            posted.visitor.redirect(&with_code(&page, "error", e.code))
+            Ok(posted.req.redirect(&with_code(&page, "error", e.code)))
         }
-        Err(e) => posted.visitor.fail(e),
+        Err(e) => Err(posted.req.fail(e)),
     }
 }
 
@@ -42,16 +42,14 @@ pub async fn put_in_trash(
     State(state): State<AppState>,
     Path(id): Path<String>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
-    match folders::trash(&state.store, &me, &id).await {
-        Ok(folder) => {
-            let back = folder
-                .parent_id
-                .map_or_else(|| "/".to_string(), |p| link(ItemKind::Folder, &p));
-            posted.visitor.redirect(&with_code(&back, "ok", "trashed"))
-        }
-        Err(e) => posted.visitor.fail(e),
-    }
+) -> Result<Response, PageError> {
+    let folder = folders::trash(&state.store, &me, &id)
+        .await
+        .or_page(&posted.req)?;
+    let back = folder
+        .parent_id
+        .map_or_else(|| "/".to_string(), |p| link(ItemKind::Folder, &p));
+    Ok(posted.req.redirect(&with_code(&back, "ok", "trashed")))
 }
 
 /// A folder in the trash as the page lists it.
@@ -68,16 +66,12 @@ struct TrashPage {
 }
 
 /// The account's trash (admins).
-pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let me = match visitor.require_admin() {
-        Ok(s) => s.user.clone(),
-        Err(barrier) => return visitor.turn_away(barrier),
-    };
-    let found = match trash::list(&state.store, &me).await {
-        Ok(found) => found,
-        Err(e) => return visitor.fail(e),
-    };
-    let c = visitor.chrome("trash-title");
+pub async fn page(
+    State(state): State<AppState>,
+    Admin { req, me }: Admin,
+) -> Result<Response, PageError> {
+    let found = trash::list(&state.store, &me).await.or_page(&req)?;
+    let c = req.chrome("trash-title");
     let rows = found
         .into_iter()
         .map(|f| TrashedRow {
@@ -85,7 +79,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
             name: f.name,
         })
         .collect();
-    visitor.render(&TrashPage { c, rows })
+    Ok(req.render(&TrashPage { c, rows }))
 }
 
 /// "Restore" on the Trash page.
@@ -93,34 +87,27 @@ pub async fn restore(
     State(state): State<AppState>,
     Path(id): Path<String>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
-    match trash::restore(&state.store, &me, &id).await {
-        Ok(folder) => posted.visitor.redirect(&with_code(
-            &link(ItemKind::Folder, &folder.id),
-            "ok",
-            "restored",
-        )),
-        Err(e) => posted.visitor.fail(e),
-    }
+) -> Result<Response, PageError> {
+    let folder = trash::restore(&state.store, &me, &id)
+        .await
+        .or_page(&posted.req)?;
+    Ok(posted.req.redirect(&with_code(
+        &link(ItemKind::Folder, &folder.id),
+        "ok",
+        "restored",
+    )))
 }
 
 /// "Empty trash": everything in it is deleted for good, files' bytes included.
 pub async fn empty(
     State(state): State<AppState>,
     SignedPost { posted, me }: SignedPost,
-) -> Response {
-    match trash::empty(&state.store, &me).await {
-        Ok(keys) => {
-            state.files.remove(keys).await;
-            note(
-                &state,
-                event(SecurityAction::TrashEmptied, &me, posted.visitor.ip),
-            )
-            .await;
-            posted
-                .visitor
-                .redirect(&with_code("/trash", "ok", "trash_emptied"))
-        }
-        Err(e) => posted.visitor.fail(e),
-    }
+) -> Result<Response, PageError> {
+    let keys = trash::empty(&state.store, &me).await.or_page(&posted.req)?;
+    state.files.remove(keys).await;
+    let emptied = event(SecurityAction::TrashEmptied, &me, posted.req.ip);
+    note(&state, emptied).await;
+    Ok(posted
+        .req
+        .redirect(&with_code("/trash", "ok", "trash_emptied")))
 }

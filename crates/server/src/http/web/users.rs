@@ -1,7 +1,7 @@
 //! Settings > Account Settings > Users: the account's users, adding one, changing a
 //! profile, deactivating and activating. Admins only.
 
-use super::{with_code, Chrome, Posted, Visitor};
+use super::{with_code, Admin, AdminPost, Chrome, OrPage, PageError, Posted};
 use crate::http::error::ApiError;
 use crate::http::extract::next_cursor;
 use crate::http::security_log::{event, note, user_state};
@@ -11,18 +11,16 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use coproof_core::{name::parse_name, password::check_password, EmailAddress, Language, Profile};
 use coproof_store::ids::looks_like_id;
+use coproof_store::model::{NewUser, User, UserChange};
 use coproof_store::security::SecurityAction;
-use coproof_store::users::{self, NewUser, UserChange};
+use coproof_store::users;
 
 const PAGE: &str = "/settings/account/users";
 const LIMIT: u32 = 100;
 
 /// Settings > Account Settings opens on its first tab.
-pub async fn settings(visitor: Visitor) -> Response {
-    match visitor.require_admin() {
-        Ok(_) => visitor.redirect(PAGE),
-        Err(refused) => visitor.turn_away(refused),
-    }
+pub async fn settings(Admin { req, .. }: Admin) -> Response {
+    req.redirect(PAGE)
 }
 
 pub struct UserRow {
@@ -68,24 +66,22 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let me = match visitor.require_admin() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return visitor.turn_away(refused),
-    };
-    let cursor = visitor
+pub async fn page(
+    State(state): State<AppState>,
+    Admin { req, me }: Admin,
+) -> Result<Response, PageError> {
+    let cursor = req
         .query
         .get("cursor")
         .filter(|c| looks_like_id(c))
         .cloned();
-    let found = match users::list(&state.store, &me.account_id, cursor.as_deref(), LIMIT).await {
-        Ok(found) => found,
-        Err(e) => return visitor.fail(e),
-    };
+    let found = users::list(&state.store, &me.account_id, cursor.as_deref(), LIMIT)
+        .await
+        .or_page(&req)?;
     let used = coproof_store::items::files::usage(&state.store, &me.account_id)
         .await
         .map_or(0, |u| u64::try_from(u).unwrap_or(0));
-    let c = visitor.chrome("users-title");
+    let c = req.chrome("users-title");
     let storage = match state.config.account_quota_bytes {
         Some(quota) => c.t.get2(
             "users-storage-of",
@@ -117,7 +113,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
         .map(|p| (p.as_str(), label(p)))
         .collect();
     let page = UsersPage {
-        open_add: visitor.query.get("form").is_some_and(|f| f == "add"),
+        open_add: req.query.get("form").is_some_and(|f| f == "add"),
         next_cursor: next_cursor(&found, LIMIT, |u| &u.id),
         c,
         tab: "users",
@@ -125,18 +121,14 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
         grantable,
         storage,
     };
-    visitor.render(&page)
+    Ok(req.render(&page))
 }
 
-async fn create(state: &AppState, posted: &Posted) -> Result<(), ApiError> {
-    let me = match &posted.visitor.signed_in {
-        Some(s) => &s.user,
-        None => return Err(coproof_core::Refusal::Unauthenticated.into()),
-    };
+async fn create(state: &AppState, posted: &Posted, me: &User) -> Result<(), ApiError> {
     let email = EmailAddress::parse(posted.field("email"))?;
     let name = parse_name("name", posted.field("name"))?;
     let profile = Profile::parse(posted.field("profile"))?;
-    let language = Language::parse(posted.field("language")).unwrap_or(posted.visitor.lang);
+    let language = Language::parse(posted.field("language")).unwrap_or(posted.req.lang);
     let password_hash = match posted.field("password") {
         "" => None,
         p => {
@@ -152,46 +144,39 @@ async fn create(state: &AppState, posted: &Posted) -> Result<(), ApiError> {
         password_hash,
         email_verified: false,
     };
-    let user = users::create(&state.store, me, &new).await?;
+    let user = coproof_store::team::add(&state.store, me, &new).await?;
     state.mail_wake.notify_one();
-    let added = event(SecurityAction::UserAdded, me, posted.visitor.ip)
+    let added = event(SecurityAction::UserAdded, me, posted.req.ip)
         .about(&user.id)
         .changed(None, Some(user_state(&user)));
     note(state, added).await;
     Ok(())
 }
 
-pub async fn add(State(state): State<AppState>, posted: Posted) -> Response {
-    if let Err(refused) = posted.visitor.require_admin() {
-        return posted.visitor.turn_away(refused);
-    }
-    let to = match create(&state, &posted).await {
+pub async fn add(State(state): State<AppState>, AdminPost { posted, me }: AdminPost) -> Response {
+    let to = match create(&state, &posted, &me).await {
         Ok(()) => with_code(PAGE, "ok", "user_added"),
         Err(e) => format!("{}&form=add", with_code(PAGE, "error", e.code)),
     };
-    posted.visitor.redirect(&to)
+    posted.req.redirect(&to)
 }
 
 pub async fn change(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    posted: Posted,
-) -> Response {
-    let me = match posted.visitor.require_admin() {
-        Ok(s) => s.user.clone(),
-        Err(refused) => return posted.visitor.turn_away(refused),
-    };
+    AdminPost { posted, me }: AdminPost,
+) -> Result<Response, PageError> {
     if !looks_like_id(&id) {
-        return posted.visitor.fail(coproof_core::Refusal::NotFound);
+        return Err(posted.req.fail(coproof_core::Refusal::NotFound));
     }
     let profile = match posted.field("profile") {
         "" => None,
         p => match Profile::parse(p) {
             Ok(p) => Some(p),
             Err(_) => {
-                return posted
-                    .visitor
-                    .redirect(&with_code(PAGE, "error", "invalid_input"))
+                return Ok(posted
+                    .req
+                    .redirect(&with_code(PAGE, "error", "invalid_input")))
             }
         },
     };
@@ -205,9 +190,9 @@ pub async fn change(
         active,
         ..UserChange::default()
     };
-    let to = match users::update(&state.store, &me, &id, &change).await {
+    let to = match coproof_store::team::change(&state.store, &me, &id, &change).await {
         Ok((before, after)) => {
-            let changed = event(SecurityAction::UserChanged, &me, posted.visitor.ip)
+            let changed = event(SecurityAction::UserChanged, &me, posted.req.ip)
                 .about(&after.id)
                 .changed(Some(user_state(&before)), Some(user_state(&after)));
             note(&state, changed).await;
@@ -215,5 +200,5 @@ pub async fn change(
         }
         Err(e) => with_code(PAGE, "error", ApiError::from(e).code),
     };
-    posted.visitor.redirect(&to)
+    Ok(posted.req.redirect(&to))
 }

@@ -54,16 +54,14 @@ impl SmtpSink {
         self.messages.lock().unwrap().clone()
     }
 
-    /// Waits until at least `n` messages arrived, up to `secs`.
+    /// Waits until at least `n` messages arrived, up to `secs`; what arrived (fewer than `n`
+    /// when the time ran out).
     pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<Received> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-        loop {
-            let got = self.received();
-            if got.len() >= n || std::time::Instant::now() > deadline {
-                return got;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        let _ = super::within(std::time::Duration::from_secs(secs), || async {
+            self.received().len() >= n
+        })
+        .await;
+        self.received()
     }
 
     pub fn stop(self) {
