@@ -189,7 +189,8 @@ pub struct SendFacts {
     pub already_partners: bool,
     /// The views of every relationship from S to E that still exists for someone.
     pub existing_to_address: Vec<Views>,
-    /// The views of every relationship from E's account to S (rule 7 asks for a pending one).
+    /// The views of every relationship from E's account to S that still exists for someone
+    /// (rule 7 asks for a pending one).
     pub incoming: Vec<Views>,
     /// Requests S created in the last hour.
     pub sent_last_hour: u32,

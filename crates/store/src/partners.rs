@@ -131,19 +131,21 @@ where
 
 /// Everything the send rules ask about a request from account `$1` to address `$2`, in
 /// one statement (each statement is a round trip to the single SQLite writer, which is
-/// the hot path of sending). `$3` is one hour ago.
+/// the hot path of sending). `$3` is one hour ago. The views of the requests each way are
+/// listed as `sender:recipient` pairs for the core to weigh, those gone for both sides
+/// left out (they count for no rule, and a sender may have sent and deleted many).
 static SEND_FACTS: LazyLock<String> = LazyLock::new(|| {
+    const LIVE: &str = "AND (sender_view <> 'none' OR recipient_view <> 'none')";
     format!(
         "SELECT o.account_id AS owner, o.language AS owner_language, \
      (SELECT name FROM accounts WHERE id = $1) AS sender_name, \
-     (SELECT string_agg(v, ',') FROM (SELECT DISTINCT sender_view || ':' || recipient_view AS v \
-        FROM relationships WHERE sender_account_id = $1 AND email = $2) d) AS to_address, \
+     (SELECT string_agg(sender_view || ':' || recipient_view, ',') FROM relationships \
+        WHERE sender_account_id = $1 AND email = $2 {LIVE}) AS to_address, \
      (SELECT COUNT(*) FROM relationships WHERE {ACTIVE} AND ( \
         (sender_account_id = $1 AND recipient_account_id = o.account_id) OR \
         (sender_account_id = o.account_id AND recipient_account_id = $1))) AS partnerships, \
-     (SELECT string_agg(v, ',') FROM (SELECT DISTINCT sender_view || ':' || recipient_view AS v \
-        FROM relationships WHERE sender_account_id = o.account_id \
-        AND recipient_account_id = $1) d) AS incoming, \
+     (SELECT string_agg(sender_view || ':' || recipient_view, ',') FROM relationships \
+        WHERE sender_account_id = o.account_id AND recipient_account_id = $1 {LIVE}) AS incoming, \
      (SELECT COUNT(*) FROM relationships WHERE sender_account_id = $1 \
         AND created_at > $3) AS sent_last_hour, \
      (SELECT MIN(created_at) FROM relationships WHERE sender_account_id = $1 \
