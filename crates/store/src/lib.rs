@@ -33,6 +33,7 @@ pub mod outbox;
 pub mod partners;
 mod partnership;
 mod readers;
+pub mod removal_preview;
 pub mod security;
 pub mod sign_up;
 pub mod team;

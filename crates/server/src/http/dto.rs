@@ -184,3 +184,143 @@ impl From<&contacts::Contact> for Contact {
         }
     }
 }
+
+/// Whom a share gives an item to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharedWith {
+    /// `user` or `account`.
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+}
+
+/// One share between the two accounts of a partnership.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewShare {
+    pub share_id: String,
+    /// `folder`, `file` or `proof`.
+    pub item_type: String,
+    pub item_id: String,
+    pub item_name: String,
+    pub shared_with: SharedWith,
+}
+
+/// The shares one way: their total, and the first 50 by item name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewShares {
+    pub count: i64,
+    pub items: Vec<PreviewShare>,
+}
+
+/// A user of one account synced into the other's Contacts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewMember {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    /// `theirs`: a partner user on this account's Contacts; `ours`: a user of this
+    /// account on the partner's.
+    pub side: String,
+}
+
+/// The members that stop following changes (their rows stay, as `ended`): total, and the
+/// first 50 (theirs first, by name).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewMembers {
+    pub count: i64,
+    pub members: Vec<PreviewMember>,
+}
+
+/// An open proof (overall status `pending` or `changes_required`) of either account with
+/// approvers from the other.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewProof {
+    pub id: String,
+    pub name: String,
+    /// The owning account: `ours` or `theirs`.
+    pub owner: String,
+    /// The names of its approvers from the other account.
+    pub approvers: Vec<String>,
+}
+
+/// Open proofs whose partner approvers' decisions still count after the removal: total,
+/// and the first 50 by name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewProofs {
+    pub count: i64,
+    pub proofs: Vec<PreviewProof>,
+}
+
+/// `GET /partners/{id}/removal-preview`: what removing this partner keeps (shares both
+/// ways, contacts as `ended`) and what it stops.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemovalPreview {
+    pub partner_account: Account,
+    /// This account's items shared with the partner account or its users (they stay).
+    pub shares_out: PreviewShares,
+    /// The partner's items shared with this account or its users (they stay).
+    pub shares_in: PreviewShares,
+    pub members_that_stop_syncing: PreviewMembers,
+    pub open_proofs_with_partner_approvers: PreviewProofs,
+}
+
+fn preview_shares(
+    listed: &coproof_store::removal_preview::Listed<coproof_store::removal_preview::SharedItem>,
+) -> PreviewShares {
+    PreviewShares {
+        count: listed.count,
+        items: listed
+            .items
+            .iter()
+            .map(|s| PreviewShare {
+                share_id: s.share_id.clone(),
+                item_type: s.item_type.as_str().to_string(),
+                item_id: s.item_id.clone(),
+                item_name: s.item_name.clone(),
+                shared_with: SharedWith {
+                    kind: s.shared_with.kind.to_string(),
+                    id: s.shared_with.id.clone(),
+                    name: s.shared_with.name.clone(),
+                },
+            })
+            .collect(),
+    }
+}
+
+impl From<&coproof_store::removal_preview::RemovalPreview> for RemovalPreview {
+    fn from(p: &coproof_store::removal_preview::RemovalPreview) -> RemovalPreview {
+        RemovalPreview {
+            partner_account: Account::from(&p.partner),
+            shares_out: preview_shares(&p.shares_out),
+            shares_in: preview_shares(&p.shares_in),
+            members_that_stop_syncing: PreviewMembers {
+                count: p.members_that_stop_syncing.count,
+                members: p
+                    .members_that_stop_syncing
+                    .items
+                    .iter()
+                    .map(|m| PreviewMember {
+                        user_id: m.user_id.clone(),
+                        name: m.name.clone(),
+                        email: m.email.clone(),
+                        side: m.side.as_str().to_string(),
+                    })
+                    .collect(),
+            },
+            open_proofs_with_partner_approvers: PreviewProofs {
+                count: p.open_proofs_with_partner_approvers.count,
+                proofs: p
+                    .open_proofs_with_partner_approvers
+                    .items
+                    .iter()
+                    .map(|o| PreviewProof {
+                        id: o.id.clone(),
+                        name: o.name.clone(),
+                        owner: o.owner.as_str().to_string(),
+                        approvers: o.approvers.clone(),
+                    })
+                    .collect(),
+            },
+        }
+    }
+}

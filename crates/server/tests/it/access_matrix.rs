@@ -1,6 +1,6 @@
 //! The access matrix: every route of folders, files, proofs and shares, and the account's
-//! users, audit log, sessions, tokens and two-factor × every kind of caller → the expected
-//! status, as one table.
+//! users, audit log, sessions, tokens, two-factor and the partner removal preview × every
+//! kind of caller → the expected status, as one table.
 //!
 //! The world: account Agency (own) with its billing admin, a supervisor, a manager who
 //! made everything, an observer who reviews the proof, a visitor with nothing shared; an
@@ -40,6 +40,8 @@ struct World {
     file: String,
     proof: String,
     comment: String,
+    /// The active partnership of Agency and Client.
+    partner_rel: String,
 }
 
 async fn world(backend: Backend) -> World {
@@ -62,7 +64,7 @@ async fn world(backend: Backend) -> World {
     let pending = app.signup("Pending", "pat@pending.example").await;
     let unrelated = app.signup("Elsewhere", "sam@else.example").await;
 
-    make_partners(&admin, &partner_admin).await;
+    let partner_rel = make_partners(&admin, &partner_admin).await;
     let former_rel = make_partners(&admin, &former_admin).await;
     let (status, _) = admin
         .post("/api/v1/partners", json!({"email": pending.email()}))
@@ -125,6 +127,7 @@ async fn world(backend: Backend) -> World {
         file,
         proof,
         comment,
+        partner_rel,
     }
 }
 
@@ -166,6 +169,7 @@ enum Route {
     ResendVerification,
     EndSupervisorsFreshToken,
     OfferTwoFactorWithWrongPassword,
+    RemovalPreview,
 }
 
 async fn call(w: &World, route: Route, actor: &Client) -> StatusCode {
@@ -310,6 +314,11 @@ async fn call(w: &World, route: Route, actor: &Client) -> StatusCode {
             "/api/v1/two-factor".into(),
             Some(json!({"password": "not the password"})),
         ),
+        Route::RemovalPreview => (
+            Method::GET,
+            format!("/api/v1/partners/{}/removal-preview", w.partner_rel),
+            None,
+        ),
     };
     actor.request(method, &path, body).await.0
 }
@@ -355,6 +364,7 @@ async fn every_route_for_every_caller(backend: Backend) {
         (Route::ResendVerification, [202, 202, 202, 202, 202, 202, 202, 202, 202, 202, 401]),
         (Route::EndSupervisorsFreshToken, [404, 204, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
         (Route::OfferTwoFactorWithWrongPassword, [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401]),
+        (Route::RemovalPreview,     [200, 403, 403, 403, 403, 200, 403, 403, 404, 404, 401]),
     ];
     let mut wrong = Vec::new();
     for (route, expected) in table {

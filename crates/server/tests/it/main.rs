@@ -18,6 +18,7 @@ mod partner_mail;
 mod partner_model;
 mod partner_races;
 mod partners;
+mod removal_preview;
 mod service;
 mod sharing;
 mod web;

@@ -782,8 +782,95 @@ async fn contacts_page_lists_adds_and_deletes(backend: Backend) {
     assert!(!page.body.contains("Only an Administrator"));
 }
 
+/// "Remove partner" on an accepted row leads to the confirmation page, which counts what
+/// stays and what stops and whose form removes the partner; the shares stay.
+async fn remove_partner_confirmation_page(backend: Backend) {
+    use crate::support::items::{file, folder, id};
+    use crate::support::partners::make_partners;
+    use serde_json::json;
+    let app = TestApp::start(backend).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let kim = app.signup("Client", "kim@client.example").await;
+    let rel = make_partners(&ann, &kim).await;
+    let top = folder(&ann, "Campaign", None).await;
+    let (status, _) = ann
+        .post(
+            &format!("/api/v1/folders/{top}/shares"),
+            json!({"account_id": kim.account_id()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let art = file(&app, &ann, "poster.pdf", Some(&top)).await;
+    let (status, proof) = ann
+        .post(
+            "/api/v1/proofs",
+            json!({"name": "Poster", "file_id": art,
+                   "reviewers": [{"user_id": kim.user_id(), "role": "approver"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{proof}");
+    let proof = id(&proof);
+
+    let mut b = signed_in_browser(&app, "ann@agency.example").await;
+    let tab = b.get("/settings/account/partners").await;
+    let link = format!("/settings/account/partners/{rel}/remove");
+    assert!(
+        tab.body.contains(&format!("href=\"{link}\"")),
+        "{}",
+        tab.body
+    );
+    let page = b.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for expected in [
+        "id=\"shares-out-count\">2<",
+        "id=\"shares-in-count\">0<",
+        "id=\"members-count\">2<",
+        "id=\"proofs-count\">1<",
+        "Campaign",
+        "Poster",
+        "Contacts stay on both sides, marked as ended.",
+        &format!("action=\"/settings/account/partners/{rel}/delete\""),
+    ] {
+        assert!(page.body.contains(expected), "{expected}: {}", page.body);
+    }
+    // Unknown or malformed ids, and another action than "remove": not found.
+    for path in [
+        "/settings/account/partners/01aaaaaaaaaaaaaaaaaaaaaaaa/remove".to_string(),
+        "/settings/account/partners/nope/remove".to_string(),
+        format!("/settings/account/partners/{rel}/accept"),
+    ] {
+        assert_eq!(b.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // The partner's admin sees the same partnership from its side.
+    let mut k = signed_in_browser(&app, "kim@client.example").await;
+    let page = k.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("id=\"shares-in-count\">2<"),
+        "{}",
+        page.body
+    );
+
+    // The page's form removes the partner; the shares stay.
+    b.get(&link).await;
+    let done = b
+        .post(&format!("/settings/account/partners/{rel}/delete"), &[])
+        .await;
+    assert!(done.url.ends_with("?ok=deleted"), "{}", done.url);
+    assert_eq!(b.get(&link).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        kim.get(&format!("/api/v1/folders/{top}")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        kim.get(&format!("/api/v1/proofs/{proof}")).await.0,
+        StatusCode::OK
+    );
+}
+
 on_both_backends!(
     pages_have_security_headers_and_forms_need_csrf,
+    remove_partner_confirmation_page,
     language_comes_from_the_browser_then_the_switch_then_the_user,
     set_password_link_works_once,
     every_partner_refusal_is_a_translated_message,

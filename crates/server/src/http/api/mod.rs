@@ -43,6 +43,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(partners::get, partners::delete))
         .routes(routes!(partners::accept))
         .routes(routes!(partners::reject))
+        .routes(routes!(partners::removal_preview))
         .routes(routes!(audit::list))
         .routes(routes!(contacts::list, contacts::add))
         .routes(routes!(contacts::delete))

@@ -1,6 +1,6 @@
 //! Partners (Settings > Account Settings > Partners). Admins only.
 
-use crate::http::dto::{parse_status, Relationship};
+use crate::http::dto::{parse_status, Relationship, RemovalPreview};
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{next_cursor, ApiJson, ApiQuery, Caller, PageQuery};
 use crate::state::AppState;
@@ -10,6 +10,7 @@ use axum::Json;
 use coproof_core::partner::{Action, Side};
 use coproof_core::Refusal;
 use coproof_store::partners::{self, ListFilter};
+use coproof_store::removal_preview;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -108,6 +109,22 @@ pub async fn get(
 ) -> ApiResult<Json<Relationship>> {
     let seen = partners::get(&state.store, &caller.user, &id).await?;
     Ok(Json(Relationship::from(&seen)))
+}
+
+/// What removing this partner keeps and stops: shares both ways, the members synced each
+/// way, the open proofs with the partner's approvers (counts and up to 50 of each). An
+/// accepted partnership only; changes nothing.
+#[utoipa::path(get, path = "/partners/{id}/removal-preview", tag = "partners", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = RemovalPreview), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn removal_preview(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RemovalPreview>> {
+    let preview = removal_preview::get(&state.store, &caller.user, &id).await?;
+    Ok(Json(RemovalPreview::from(&preview)))
 }
 
 async fn act(

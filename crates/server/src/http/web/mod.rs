@@ -101,7 +101,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/settings/account/partners/{id}/{action}",
-            post(partners::act),
+            get(partners::confirm).post(partners::act),
         )
         .route("/contacts", get(contacts::page).post(contacts::add))
         .route("/contacts/import", post(contacts::import))

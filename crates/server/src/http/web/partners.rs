@@ -1,6 +1,8 @@
 //! Settings > Account Settings > Partners, as the product document describes it: "Send new
 //! partner invitation" opens the "Send invitation" box; received pending requests have
-//! "Accept" and "Reject and ignore"; every row has a down-arrow menu with "Delete".
+//! "Accept" and "Reject and ignore"; every row has a down-arrow menu with "Delete"; an
+//! accepted row has "Remove partner", which leads to a confirmation page (what stays, what
+//! stops: the removal preview) whose form posts the `delete` action.
 
 use super::{when, with_code, Admin, AdminPost, Chrome, OrPage, PageError};
 use crate::http::error::ApiError;
@@ -14,6 +16,7 @@ use coproof_core::Refusal;
 use coproof_store::ids::looks_like_id;
 use coproof_store::model::Seen;
 use coproof_store::partners::{self, ListFilter};
+use coproof_store::removal_preview::{self, Whose};
 
 const PAGE: &str = "/settings/account/partners";
 const LIMIT: u32 = 100;
@@ -38,6 +41,8 @@ pub struct Row {
     pub changed: Option<(String, String)>,
     /// A received pending request: Accept and Reject and ignore.
     pub can_answer: bool,
+    /// An active partnership: "Remove partner" leads to the confirmation page.
+    pub can_remove: bool,
 }
 
 #[derive(Template)]
@@ -72,6 +77,7 @@ fn row(c: &Chrome, s: &Seen) -> Row {
             )
         }),
         can_answer: s.direction == Side::Recipient && s.status == View::Pending,
+        can_remove: s.status == View::Accepted && s.partner_account.is_some(),
     }
 }
 
@@ -149,4 +155,152 @@ pub async fn act(
         Err(e) => with_code(PAGE, "error", ApiError::from(e).code),
     };
     Ok(posted.req.redirect(&to))
+}
+
+/// A line of a list on the removal confirmation: what, and a detail (whom, which side).
+pub struct Line {
+    pub name: String,
+    pub detail: String,
+}
+
+/// One list of the confirmation: its total, the lines shown (at most 50) and a note on
+/// those not shown.
+pub struct Block {
+    /// `shares-out`, `shares-in`, `members` or `proofs`: the list's element id.
+    pub list_id: &'static str,
+    /// The key of its heading.
+    pub title_key: &'static str,
+    pub count: i64,
+    pub lines: Vec<Line>,
+    pub more: Option<String>,
+}
+
+fn block(
+    c: &Chrome,
+    list_id: &'static str,
+    title_key: &'static str,
+    count: i64,
+    lines: Vec<Line>,
+) -> Block {
+    let hidden = count - i64::try_from(lines.len()).unwrap_or(i64::MAX);
+    Block {
+        list_id,
+        title_key,
+        count,
+        more: (hidden > 0).then(|| {
+            c.t.get1("partners-remove-more", "count", &hidden.to_string())
+        }),
+        lines,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "partner_remove.html")]
+struct RemovePage {
+    c: Chrome,
+    tab: &'static str,
+    id: String,
+    partner: String,
+    shares: Vec<Block>,
+    members: Block,
+    proofs: Block,
+}
+
+/// "Remove partner" confirmation (`GET /settings/account/partners/{id}/remove`): what stays
+/// (shares both ways, contacts kept as ended), what stops (sync, new shares) and the open
+/// proofs with the partner's approvers; its form posts to the `delete` action.
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    Admin { req, me }: Admin,
+) -> Result<Response, PageError> {
+    if action != "remove" {
+        return Err(req.fail(Refusal::NotFound));
+    }
+    let preview = removal_preview::get(&state.store, &me, &id)
+        .await
+        .or_page(&req)?;
+    let c = req.chrome("partners-remove-title");
+    let shares =
+        |list_id, title_key, listed: &removal_preview::Listed<removal_preview::SharedItem>| {
+            block(
+                &c,
+                list_id,
+                title_key,
+                listed.count,
+                listed
+                    .items
+                    .iter()
+                    .map(|s| Line {
+                        name: s.item_name.clone(),
+                        detail: c.t.get1(
+                            &format!("partners-remove-shared-{}", s.item_type.as_str()),
+                            "with",
+                            &s.shared_with.name,
+                        ),
+                    })
+                    .collect(),
+            )
+        };
+    let shares = vec![
+        shares(
+            "shares-out",
+            "partners-remove-shares-out",
+            &preview.shares_out,
+        ),
+        shares("shares-in", "partners-remove-shares-in", &preview.shares_in),
+    ];
+    let members = &preview.members_that_stop_syncing;
+    let members = block(
+        &c,
+        "members",
+        "partners-remove-members",
+        members.count,
+        members
+            .items
+            .iter()
+            .map(|m| Line {
+                name: m.name.clone(),
+                detail: format!(
+                    "{} · {}",
+                    m.email,
+                    c.t.get(&format!("partners-remove-side-{}", m.side.as_str()))
+                ),
+            })
+            .collect(),
+    );
+    let proofs = &preview.open_proofs_with_partner_approvers;
+    let proofs = block(
+        &c,
+        "proofs",
+        "partners-remove-proofs",
+        proofs.count,
+        proofs
+            .items
+            .iter()
+            .map(|p| Line {
+                name: p.name.clone(),
+                detail: c.t.get2(
+                    match p.owner {
+                        Whose::Ours => "partners-remove-proof-ours",
+                        Whose::Theirs => "partners-remove-proof-theirs",
+                    },
+                    "approvers",
+                    &p.approvers.join(", "),
+                    "partner",
+                    &preview.partner.name,
+                ),
+            })
+            .collect(),
+    );
+    let page = RemovePage {
+        tab: "partners",
+        id: preview.relationship.id.clone(),
+        partner: preview.partner.name.clone(),
+        shares,
+        members,
+        proofs,
+        c,
+    };
+    Ok(req.render(&page))
 }
