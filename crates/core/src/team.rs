@@ -57,6 +57,12 @@ pub fn check_change(
     Ok(())
 }
 
+/// Whether a change takes an active admin's rights: only then does
+/// [`check_keeps_an_admin`] need the account's other admins counted.
+pub fn loses_an_admin(before: Standing, after: Standing) -> bool {
+    before.is_active_admin() && !after.is_active_admin()
+}
+
 /// An account always keeps one active admin: a change that takes the last one's rights is
 /// refused. `other_active_admins` counts the account's active admins besides the target.
 pub fn check_keeps_an_admin(
@@ -64,7 +70,7 @@ pub fn check_keeps_an_admin(
     after: Standing,
     other_active_admins: u64,
 ) -> Result<(), Refusal> {
-    if before.is_active_admin() && !after.is_active_admin() && other_active_admins == 0 {
+    if loses_an_admin(before, after) && other_active_admins == 0 {
         Err(Refusal::LastAdmin)
     } else {
         Ok(())

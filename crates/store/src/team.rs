@@ -81,8 +81,10 @@ async fn change_now(
         before.standing(),
         after.standing(),
     )?;
-    let others = users::other_active_admins(&mut tx, &actor.account_id, id).await?;
-    team::check_keeps_an_admin(before.standing(), after.standing(), others)?;
+    if team::loses_an_admin(before.standing(), after.standing()) {
+        let others = users::other_active_admins(&mut tx, &actor.account_id, id).await?;
+        team::check_keeps_an_admin(before.standing(), after.standing(), others)?;
+    }
     contacts::sync::user_changed(store, &mut tx, &before, &after).await?;
     users::save(&mut tx, &after).await?;
     if !after.active {

@@ -349,18 +349,3 @@ pub async fn companies(
         })
         .collect()
 }
-
-/// One contact of the viewer's account; others' and deleted ones are not found.
-pub async fn get(store: &Store, viewer: &User, id: &str) -> StoreResult<Contact> {
-    let account_id = may_see(viewer)?;
-    let row = sqlx::query(&format!(
-        "SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.owner_account_id = $1 AND c.id = $2 \
-         AND c.hidden = 0"
-    ))
-    .bind(account_id)
-    .bind(id)
-    .fetch_optional(&mut *store.read().await?)
-    .await?
-    .ok_or(Refusal::NotFound)?;
-    Contact::from_row(&row)
-}

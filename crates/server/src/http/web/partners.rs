@@ -175,18 +175,20 @@ pub struct Block {
     pub more: Option<String>,
 }
 
-fn block(
+/// One list of the confirmation page: its first lines, and how many more there are.
+fn block<T>(
     c: &Chrome,
     list_id: &'static str,
     title_key: &'static str,
-    count: i64,
-    lines: Vec<Line>,
+    listed: &removal_preview::Listed<T>,
+    line: impl Fn(&T) -> Line,
 ) -> Block {
-    let hidden = count - i64::try_from(lines.len()).unwrap_or(i64::MAX);
+    let lines: Vec<Line> = listed.items.iter().map(line).collect();
+    let hidden = listed.count - i64::try_from(lines.len()).unwrap_or(i64::MAX);
     Block {
         list_id,
         title_key,
-        count,
+        count: listed.count,
         more: (hidden > 0).then(|| {
             c.t.get1("partners-remove-more", "count", &hidden.to_string())
         }),
@@ -221,77 +223,62 @@ pub async fn confirm(
         .await
         .or_page(&req)?;
     let c = req.chrome("partners-remove-title");
-    let shares =
-        |list_id, title_key, listed: &removal_preview::Listed<removal_preview::SharedItem>| {
-            block(
-                &c,
-                list_id,
-                title_key,
-                listed.count,
-                listed
-                    .items
-                    .iter()
-                    .map(|s| Line {
-                        name: s.item_name.clone(),
-                        detail: c.t.get1(
-                            &format!("partners-remove-shared-{}", s.item_type.as_str()),
-                            "with",
-                            &s.shared_with.name,
-                        ),
-                    })
-                    .collect(),
-            )
-        };
+    let shared = |s: &removal_preview::SharedItem| Line {
+        name: s.item_name.clone(),
+        detail: c.t.get1(
+            &format!("partners-remove-shared-{}", s.item_type.as_str()),
+            "with",
+            &s.shared_with.name,
+        ),
+    };
     let shares = vec![
-        shares(
+        block(
+            &c,
             "shares-out",
             "partners-remove-shares-out",
             &preview.shares_out,
+            shared,
         ),
-        shares("shares-in", "partners-remove-shares-in", &preview.shares_in),
+        block(
+            &c,
+            "shares-in",
+            "partners-remove-shares-in",
+            &preview.shares_in,
+            shared,
+        ),
     ];
-    let members = &preview.members_that_stop_syncing;
     let members = block(
         &c,
         "members",
         "partners-remove-members",
-        members.count,
-        members
-            .items
-            .iter()
-            .map(|m| Line {
-                name: m.name.clone(),
-                detail: format!(
-                    "{} · {}",
-                    m.email,
-                    c.t.get(&format!("partners-remove-side-{}", m.side.as_str()))
-                ),
-            })
-            .collect(),
+        &preview.members_that_stop_syncing,
+        |m| Line {
+            name: m.name.clone(),
+            detail: format!(
+                "{} · {}",
+                m.email,
+                c.t.get(&format!("partners-remove-side-{}", m.side.as_str()))
+            ),
+        },
     );
-    let proofs = &preview.open_proofs_with_partner_approvers;
     let proofs = block(
         &c,
         "proofs",
         "partners-remove-proofs",
-        proofs.count,
-        proofs
-            .items
-            .iter()
-            .map(|p| Line {
-                name: p.name.clone(),
-                detail: c.t.get2(
-                    match p.owner {
-                        Whose::Ours => "partners-remove-proof-ours",
-                        Whose::Theirs => "partners-remove-proof-theirs",
-                    },
-                    "approvers",
-                    &p.approvers.join(", "),
-                    "partner",
-                    &preview.partner.name,
-                ),
-            })
-            .collect(),
+        &preview.open_proofs_with_partner_approvers,
+        |p| Line {
+            name: p.name.clone(),
+            detail: c.t.get2(
+                match p.owner {
+                    Whose::Ours => "partners-remove-proof-ours",
+                    Whose::Theirs => "partners-remove-proof-theirs",
+                },
+                "approvers",
+                &p.approvers.join(", "),
+                "partner",
+                &preview.partner.name,
+            ),
+        },
     );
     let page = RemovePage {
         tab: "partners",
