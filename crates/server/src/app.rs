@@ -9,6 +9,7 @@ use crate::http::connections::{GuardedListener, Peer};
 use crate::mail::MailWorker;
 use crate::password::Hasher;
 use crate::state::AppState;
+use crate::webhooks::WebhookWorker;
 use anyhow::Context;
 use coproof_store::{Store, StoreOptions};
 use std::future::Future;
@@ -52,12 +53,15 @@ impl App {
         let files = crate::files::FileStore::open(&config)?;
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let hasher = Hasher::new(workers, config.hash_queue);
+        let webhook_key = Arc::new(crate::webhooks::worker::load_key(&config)?);
         let state = AppState {
             store,
             config: Arc::new(config),
             hasher,
             mail_wake: Arc::new(Notify::new()),
             files,
+            webhook_key,
+            webhook_wake: Arc::new(Notify::new()),
         };
         Ok(App { listener, state })
     }
@@ -81,6 +85,7 @@ impl App {
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = MailWorker::new(self.state.clone()).spawn(stop_rx.clone());
+        let webhooks = WebhookWorker::new(self.state.clone())?.spawn(stop_rx.clone());
         let housekeeping = Housekeeping::new(
             self.state.store.clone(),
             self.state.config.outbox_retention_days,
@@ -118,6 +123,7 @@ impl App {
         }
         let _ = stop_tx.send(true);
         let _ = worker.await;
+        let _ = webhooks.await;
         let _ = fanout.await;
         let _ = housekeeping.await;
         self.state.store.close().await;

@@ -139,6 +139,23 @@ pub struct Config {
     /// sign-in, sign-up and password changes answer 503 `busy` with `Retry-After`.
     #[arg(long, env = "COPROOF_HASH_QUEUE", default_value_t = 64)]
     pub hash_queue: usize,
+
+    /// Lets webhook endpoints be on loopback, private, link-local or other non-public
+    /// addresses (refused with 400 `invalid_url` otherwise, and checked again before each
+    /// delivery).
+    #[arg(long, env = "COPROOF_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
+
+    /// The file of the key every webhook endpoint's secret is derived from (32 bytes,
+    /// base64). Default `<data-dir>/webhooks.key`, created on first start. Give several
+    /// processes on one PostgreSQL database the same file.
+    #[arg(long, env = "COPROOF_WEBHOOKS_KEY_FILE")]
+    pub webhooks_key_file: Option<PathBuf>,
+
+    /// Longest wait between two delivery attempts of one webhook, in seconds (the first
+    /// retry is after 5 s, doubling; a delivery is given up three days after its event).
+    #[arg(long, env = "COPROOF_WEBHOOKS_RETRY_MAX_SECS", default_value_t = 21600)]
+    pub webhooks_retry_max_secs: u64,
 }
 
 /// An IP network, or one address (a network of one).
@@ -183,6 +200,12 @@ impl Config {
 
     pub fn files_dir(&self) -> PathBuf {
         self.data_dir.join("files")
+    }
+
+    pub fn webhooks_key_file(&self) -> PathBuf {
+        self.webhooks_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("webhooks.key"))
     }
 
     pub fn secure_cookies(&self) -> bool {

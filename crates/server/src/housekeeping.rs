@@ -1,5 +1,6 @@
 //! Housekeeping: at start and then every [`EVERY`], deletes what nothing needs any more —
-//! delivered e-mail older than `--outbox-retention-days`, tokens and links past their end,
+//! delivered e-mail and finished webhook deliveries older than `--outbox-retention-days`,
+//! tokens and links past their end,
 //! attempts no throttle counts. Each a short transaction of its own; on PostgreSQL several
 //! processes may run it at once (the deletes are idempotent).
 
@@ -49,7 +50,16 @@ impl Housekeeping {
         let tokens = tokens::purge_expired(&self.store, now).await?;
         let attempts = attempts::purge(&self.store, now).await?;
         let workers = outbox::purge_workers(&self.store, now).await?;
-        tracing::debug!(mail, tokens, attempts, workers, "housekeeping deleted");
+        let webhooks =
+            coproof_store::webhooks::purge_finished(&self.store, now - retention).await?;
+        tracing::debug!(
+            mail,
+            tokens,
+            attempts,
+            workers,
+            webhooks,
+            "housekeeping deleted"
+        );
         Ok(())
     }
 }

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod mail;
 pub mod password;
 pub mod state;
+pub mod webhooks;
 
 pub use app::App;
 pub use config::Config;

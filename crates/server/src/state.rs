@@ -15,4 +15,8 @@ pub struct AppState {
     pub mail_wake: Arc<Notify>,
     /// Where uploaded files' bytes are kept.
     pub files: crate::files::FileStore,
+    /// The key every webhook endpoint's signing secret is derived from.
+    pub webhook_key: Arc<crate::webhooks::ServerKey>,
+    /// Wakes the webhook worker (a test event was queued).
+    pub webhook_wake: Arc<Notify>,
 }

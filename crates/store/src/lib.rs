@@ -41,6 +41,7 @@ pub mod tokens;
 pub mod two_factor;
 mod tx;
 pub mod users;
+pub mod webhooks;
 pub mod writer;
 
 pub use error::{StoreError, StoreResult};

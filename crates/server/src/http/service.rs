@@ -77,6 +77,9 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     if let Ok(depth) = coproof_store::outbox::depth(&state.store).await {
         metrics::gauge!("coproof_outbox_depth").set(depth as f64);
     }
+    if let Ok(depth) = coproof_store::webhooks::depth(&state.store).await {
+        metrics::gauge!("coproof_webhook_queue_depth").set(depth as f64);
+    }
     let text = super::metrics::handle()
         .map(|h| h.render())
         .unwrap_or_default();

@@ -42,10 +42,16 @@ struct World {
     comment: String,
     /// The active partnership of Agency and Client.
     partner_rel: String,
+    /// A webhook endpoint of Agency.
+    webhook: String,
 }
 
+/// Where the matrix's webhook endpoints point: a port nothing listens on.
+const HOOK_URL: &str = "http://127.0.0.1:9/hook";
+
 async fn world(backend: Backend) -> World {
-    let app = TestApp::start(backend).await;
+    // Webhook endpoints on loopback (`HOOK_URL`) are allowed.
+    let app = TestApp::start_with(backend, |c| c.webhooks_allow_private = true).await;
     let admin = app.signup("Agency", "ann@agency.example").await;
     let supervisor = app
         .add_user(&admin, "sue@agency.example", "supervisor")
@@ -104,6 +110,14 @@ async fn world(backend: Backend) -> World {
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let comment = id(&comment);
+    let (status, hook) = admin
+        .post(
+            "/api/v1/webhooks",
+            json!({"url": HOOK_URL, "events": ["share.created"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    let webhook = id(&hook);
     let anonymous = app.anonymous();
     World {
         actors: vec![
@@ -128,6 +142,7 @@ async fn world(backend: Backend) -> World {
         proof,
         comment,
         partner_rel,
+        webhook,
     }
 }
 
@@ -170,6 +185,11 @@ enum Route {
     EndSupervisorsFreshToken,
     OfferTwoFactorWithWrongPassword,
     RemovalPreview,
+    ListWebhooks,
+    CreateWebhook,
+    WebhookDeliveries,
+    TestWebhook,
+    DeleteFreshWebhook,
 }
 
 async fn call(w: &World, route: Route, actor: &Client) -> StatusCode {
@@ -319,6 +339,36 @@ async fn call(w: &World, route: Route, actor: &Client) -> StatusCode {
             format!("/api/v1/partners/{}/removal-preview", w.partner_rel),
             None,
         ),
+        Route::ListWebhooks => (Method::GET, "/api/v1/webhooks".into(), None),
+        Route::CreateWebhook => (
+            Method::POST,
+            "/api/v1/webhooks".into(),
+            Some(json!({"url": HOOK_URL, "events": ["partner.expired"]})),
+        ),
+        Route::WebhookDeliveries => (
+            Method::GET,
+            format!("/api/v1/webhooks/{}/deliveries", w.webhook),
+            None,
+        ),
+        Route::TestWebhook => (
+            Method::POST,
+            format!("/api/v1/webhooks/{}/test", w.webhook),
+            Some(json!({})),
+        ),
+        Route::DeleteFreshWebhook => {
+            let (status, hook) = w.actors[0]
+                .post(
+                    "/api/v1/webhooks",
+                    json!({"url": HOOK_URL, "events": ["partner.expired"]}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{hook}");
+            (
+                Method::DELETE,
+                format!("/api/v1/webhooks/{}", id(&hook)),
+                None,
+            )
+        }
     };
     actor.request(method, &path, body).await.0
 }
@@ -365,6 +415,11 @@ async fn every_route_for_every_caller(backend: Backend) {
         (Route::EndSupervisorsFreshToken, [404, 204, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
         (Route::OfferTwoFactorWithWrongPassword, [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401]),
         (Route::RemovalPreview,     [200, 403, 403, 403, 403, 200, 403, 403, 404, 404, 401]),
+        (Route::ListWebhooks,       [200, 403, 403, 403, 403, 200, 403, 403, 200, 200, 401]),
+        (Route::CreateWebhook,      [201, 403, 403, 403, 403, 201, 403, 403, 201, 201, 401]),
+        (Route::WebhookDeliveries,  [200, 403, 403, 403, 403, 404, 403, 403, 404, 404, 401]),
+        (Route::TestWebhook,        [202, 403, 403, 403, 403, 404, 403, 403, 404, 404, 401]),
+        (Route::DeleteFreshWebhook, [204, 403, 403, 403, 403, 404, 403, 403, 404, 404, 401]),
     ];
     let mut wrong = Vec::new();
     for (route, expected) in table {

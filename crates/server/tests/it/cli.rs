@@ -158,6 +158,9 @@ fn serve_help_documents_every_flag() {
         ("--outbox-retention-days", "COPROOF_OUTBOX_RETENTION_DAYS"),
         ("--metrics-token", "COPROOF_METRICS_TOKEN"),
         ("--hash-queue", "COPROOF_HASH_QUEUE"),
+        ("--webhooks-allow-private", "COPROOF_WEBHOOKS_ALLOW_PRIVATE"),
+        ("--webhooks-key-file", "COPROOF_WEBHOOKS_KEY_FILE"),
+        ("--webhooks-retry-max-secs", "COPROOF_WEBHOOKS_RETRY_MAX_SECS"),
     ] {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
         assert!(help.contains(env), "{env} missing from:\n{help}");

@@ -22,3 +22,4 @@ mod removal_preview;
 mod service;
 mod sharing;
 mod web;
+mod webhooks;

@@ -105,6 +105,23 @@ pub async fn add(
     let comment = load(&mut tx, proof_id, &id)
         .await?
         .ok_or(Refusal::NotFound)?;
+    let (owner, proof_name): (String, String) =
+        sqlx::query_as("SELECT account_id, name FROM proofs WHERE id = $1")
+            .bind(proof_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let data = serde_json::json!({
+        "proof": {"id": proof_id, "name": proof_name, "account_id": owner, "version": version},
+        "comment": {"id": comment.id, "parent_id": comment.parent_id, "body": comment.body},
+        "by": {"id": actor.id, "name": actor.name, "account_id": actor.account_id},
+    });
+    crate::webhooks::emit_to_each(
+        &mut tx,
+        &[&owner, &actor.account_id],
+        crate::webhooks::WebhookEvent::ProofCommented,
+        data,
+    )
+    .await?;
     tx.commit().await?;
     Ok(comment)
 }

@@ -320,6 +320,19 @@ pub async fn decide(
         .await?;
     }
     let proof = load(&mut tx, id).await?;
+    let data = serde_json::json!({
+        "proof": {"id": proof.id, "name": proof.name, "account_id": proof.account_id,
+                  "version": proof.version, "status": proof.status.as_str()},
+        "decision": decision.as_str(),
+        "by": {"id": actor.id, "name": actor.name, "account_id": actor.account_id},
+    });
+    crate::webhooks::emit_to_each(
+        &mut tx,
+        &[&proof.account_id, &actor.account_id],
+        crate::webhooks::WebhookEvent::ProofDecided,
+        data,
+    )
+    .await?;
     tx.commit().await?;
     Ok(proof)
 }

@@ -10,6 +10,7 @@ use crate::mail_messages::ItemShared;
 use crate::model::Account;
 use crate::model::User;
 use crate::outbox::{self, Mail};
+use crate::webhooks::{self, WebhookEvent};
 use crate::{col, ids, now_micros, partnership, Store, StoreResult, Tx};
 use coproof_core::access::Operation;
 use coproof_core::sharing::{check_share, ItemKind, ProofRole};
@@ -63,6 +64,7 @@ pub enum Target {
 /// A user who may receive a share: id, account, e-mail, language.
 struct Recipient {
     id: String,
+    account_id: String,
     email: String,
     language: String,
 }
@@ -93,6 +95,7 @@ pub(crate) async fn add(
             let role = check_share(item.kind, &item.account_id, &account_id, role, partner)?;
             let recipient = Recipient {
                 id,
+                account_id,
                 email,
                 language,
             };
@@ -121,6 +124,7 @@ pub(crate) async fn add(
             .await?;
             let recipients = users.into_iter().map(|(id, email, language)| Recipient {
                 id,
+                account_id: account_id.clone(),
                 email,
                 language,
             });
@@ -226,6 +230,15 @@ async fn share_with_person(
         partnership_ended: false,
     };
     insert(tx, &share).await?;
+    announce(
+        tx,
+        WebhookEvent::ShareCreated,
+        actor,
+        item,
+        &share,
+        &to.account_id,
+    )
+    .await?;
     if to.id != actor.id {
         mail(store, tx, actor, item, to).await?;
     }
@@ -254,6 +267,15 @@ async fn share_with_account(
         partnership_ended: false,
     };
     insert(tx, &share).await?;
+    announce(
+        tx,
+        WebhookEvent::ShareCreated,
+        actor,
+        item,
+        &share,
+        account_id,
+    )
+    .await?;
     Ok((share, true))
 }
 
@@ -273,6 +295,39 @@ async fn insert(tx: &mut Tx, share: &Share) -> StoreResult<()> {
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Queues `share.created` or `share.removed` for the item's account and the account it is
+/// shared to (`webhooks`), in the transaction of the change.
+async fn announce(
+    tx: &mut Tx,
+    event: WebhookEvent,
+    actor: &User,
+    item: &Authorized,
+    share: &Share,
+    to_account: &str,
+) -> StoreResult<()> {
+    let at = |micros: i64| {
+        chrono::DateTime::from_timestamp_micros(micros)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let data = serde_json::json!({
+        "share": {
+            "id": share.id,
+            "item_type": share.item_type.as_str(),
+            "item_id": share.item_id,
+            "user_id": share.user_id,
+            "account_id": share.account_id,
+            "role": share.role.map(ProofRole::as_str),
+            "created_at": at(share.created_at),
+        },
+        "item": {"type": item.kind.as_str(), "id": item.id, "name": item.name,
+                 "account_id": item.account_id},
+        "to_account_id": to_account,
+        "by": {"id": actor.id, "name": actor.name, "account_id": actor.account_id},
+    });
+    webhooks::emit_to_each(tx, &[&item.account_id, to_account], event, data).await
 }
 
 /// Shares an item the actor may share.
@@ -372,7 +427,7 @@ pub async fn delete(store: &Store, actor: &User, share_id: &str) -> StoreResult<
     .await?
     .ok_or(Refusal::NotFound)?;
     let share = Share::from_row(&row)?;
-    authorize(
+    let item = authorize(
         &mut tx,
         actor,
         share.item_type,
@@ -384,6 +439,26 @@ pub async fn delete(store: &Store, actor: &User, share_id: &str) -> StoreResult<
         .bind(share_id)
         .execute(&mut *tx)
         .await?;
+    let to_account = match (&share.account_id, &share.user_id) {
+        (Some(account), _) => Some(account.clone()),
+        (None, Some(user)) => {
+            sqlx::query_scalar("SELECT account_id FROM users WHERE id = $1")
+                .bind(user)
+                .fetch_optional(&mut *tx)
+                .await?
+        }
+        (None, None) => None,
+    };
+    let to_account = to_account.unwrap_or_else(|| item.account_id.clone());
+    announce(
+        &mut tx,
+        WebhookEvent::ShareRemoved,
+        actor,
+        &item,
+        &share,
+        &to_account,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod sessions;
 pub mod shares;
 pub mod two_factor;
 pub mod users;
+pub mod webhooks;
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -50,6 +51,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(contacts::import))
         .routes(routes!(contacts::export))
         .merge(items())
+        .merge(webhook_routes())
+}
+
+/// Signed webhooks (`spec/api.md` "Partner connections").
+fn webhook_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::test))
 }
 
 /// Folders, files, proofs and shares (`spec/api.md` "Folders, files, proofs, shares").

@@ -26,6 +26,7 @@ pub mod request;
 pub mod session;
 pub mod trash;
 pub mod users;
+pub mod webhooks;
 
 use crate::state::AppState;
 use axum::http::header;
@@ -102,6 +103,16 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/settings/account/partners/{id}/{action}",
             get(partners::confirm).post(partners::act),
+        )
+        .route(
+            "/settings/account/webhooks",
+            get(webhooks::page).post(webhooks::add),
+        )
+        .route("/settings/account/webhooks/{id}", get(webhooks::log))
+        .route("/settings/account/webhooks/{id}/test", post(webhooks::test))
+        .route(
+            "/settings/account/webhooks/{id}/delete",
+            post(webhooks::delete),
         )
         .route("/contacts", get(contacts::page).post(contacts::add))
         .route("/contacts/import", post(contacts::import))
