@@ -11,10 +11,14 @@
 //! - A person share on a file gives view and download; on a proof, the role given.
 //! - A trashed folder and everything inside it is invisible to everyone here (admins see
 //!   the trash through its own list).
+//! - The terms the owning account set for the actor's account (a partner) cap what its
+//!   shares give: a proof role at most `max_proof_role` (the rights of both roles, never
+//!   more than the share's), and no download of originals without `download`.
 //! - Anything invisible is `NotFound`; `Forbidden` only for what the actor can see but
 //!   may not do.
 
 use crate::sharing::{ItemKind, ProofRole};
+use crate::terms::Terms;
 use crate::{Profile, Refusal};
 
 /// Who asks.
@@ -54,13 +58,17 @@ pub struct Item<'a> {
     pub trashed: bool,
     /// Shares on the item and on the folders above it (others' are ignored here).
     pub grants: &'a [Grant],
+    /// The terms the owning account set for the actor's account, if it set any.
+    pub terms: Option<&'a Terms>,
 }
 
 /// What one may do to an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
-    /// See it, its contents, its metadata; download a file; read a proof's comments.
+    /// See it, its contents, its metadata; read a proof's comments.
     View,
+    /// Download a file's or a proof's original bytes.
+    Download,
     /// Rename, move, trash; add items inside a folder; new proof versions.
     Edit,
     /// List, add and remove its shares (and a proof's reviewers).
@@ -77,6 +85,7 @@ pub enum Operation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Rights {
     pub view: bool,
+    pub download: bool,
     pub edit: bool,
     pub share: bool,
     pub comment: bool,
@@ -87,6 +96,7 @@ pub struct Rights {
 impl Rights {
     const NONE: Rights = Rights {
         view: false,
+        download: false,
         edit: false,
         share: false,
         comment: false,
@@ -97,6 +107,7 @@ impl Rights {
     /// Full control on the owner's side: all but deciding, which needs an approver role.
     const MANAGE: Rights = Rights {
         view: true,
+        download: true,
         edit: true,
         share: true,
         comment: true,
@@ -106,12 +117,14 @@ impl Rights {
 
     const READ: Rights = Rights {
         view: true,
+        download: true,
         ..Rights::NONE
     };
 
     fn union(self, o: Rights) -> Rights {
         Rights {
             view: self.view || o.view,
+            download: self.download || o.download,
             edit: self.edit || o.edit,
             share: self.share || o.share,
             comment: self.comment || o.comment,
@@ -120,9 +133,22 @@ impl Rights {
         }
     }
 
+    fn intersection(self, o: Rights) -> Rights {
+        Rights {
+            view: self.view && o.view,
+            download: self.download && o.download,
+            edit: self.edit && o.edit,
+            share: self.share && o.share,
+            comment: self.comment && o.comment,
+            decide: self.decide && o.decide,
+            resolve: self.resolve && o.resolve,
+        }
+    }
+
     pub fn allows(self, op: Operation) -> bool {
         match op {
             Operation::View => self.view,
+            Operation::Download => self.download,
             Operation::Edit => self.edit,
             Operation::Share => self.share,
             Operation::Comment => self.comment,
@@ -150,6 +176,7 @@ fn role_rights(role: ProofRole, own_account: bool) -> Rights {
     };
     Rights {
         view: true,
+        download: true,
         edit,
         share,
         comment,
@@ -180,12 +207,26 @@ pub fn rights(actor: &Actor<'_>, item: &Item<'_>) -> Rights {
             continue;
         }
         let given = match (item.kind, grant.inherited, grant.role) {
-            (ItemKind::Proof, false, Some(role)) => role_rights(role, own_account),
+            (ItemKind::Proof, false, Some(role)) => match item.terms.filter(|_| !own_account) {
+                Some(terms) => capped(role, terms.max_proof_role),
+                None => role_rights(role, own_account),
+            },
             _ => Rights::READ,
         };
         rights = rights.union(given);
     }
+    if let Some(terms) = item.terms.filter(|_| !own_account) {
+        rights.download &= terms.download;
+    }
     rights
+}
+
+/// What a partner's user gets from `role` under a cap of `max`: the rights of both the
+/// role and the lower of the two, so a cap only ever takes rights away (an approver capped
+/// at reviewer may view, not comment).
+fn capped(role: ProofRole, max: ProofRole) -> Rights {
+    let lower = if role.rank() <= max.rank() { role } else { max };
+    role_rights(role, false).intersection(role_rights(lower, false))
 }
 
 /// The one check: `Ok` when `actor` may do `op` to `item`; `NotFound` when the item is

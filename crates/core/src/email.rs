@@ -47,7 +47,7 @@ fn is_dot_atom(s: &str) -> bool {
             .all(|atom| !atom.is_empty() && atom.chars().all(is_atext))
 }
 
-fn is_domain(s: &str) -> bool {
+pub(crate) fn is_domain(s: &str) -> bool {
     let labels: Vec<&str> = s.split('.').collect();
     labels.len() >= 2
         && labels.iter().all(|label| {

@@ -11,10 +11,12 @@ pub mod language;
 pub mod name;
 pub mod partner;
 pub mod password;
+pub mod policy;
 pub mod profile;
 pub mod refusal;
 pub mod sharing;
 pub mod team;
+pub mod terms;
 pub mod throttle;
 pub mod two_factor;
 

@@ -13,6 +13,9 @@ pub enum View {
     Pending,
     Accepted,
     Rejected,
+    /// The sender's view of a request nobody answered in time (the recipient policy's
+    /// `request_lifetime_days`). It blocks nothing.
+    Expired,
     /// Gone from that side's Partners tab.
     None,
 }
@@ -23,6 +26,7 @@ impl View {
             View::Pending => "pending",
             View::Accepted => "accepted",
             View::Rejected => "rejected",
+            View::Expired => "expired",
             View::None => "none",
         }
     }
@@ -32,6 +36,7 @@ impl View {
             "pending" => Some(View::Pending),
             "accepted" => Some(View::Accepted),
             "rejected" => Some(View::Rejected),
+            "expired" => Some(View::Expired),
             "none" => Some(View::None),
             _ => None,
         }
@@ -59,6 +64,10 @@ impl Views {
     /// A new request: pending on both sides.
     pub const NEW: Views = Views::new(View::Pending, View::Pending);
 
+    /// A new request the recipient's policy keeps from its admins: the sender sees it
+    /// pending, exactly like one nobody answers; the recipient does not see it.
+    pub const WITHHELD: Views = Views::new(View::Pending, View::None);
+
     /// Gone for both accounts (kept only in the audit log).
     pub fn is_gone(self) -> bool {
         self.sender == View::None && self.recipient == View::None
@@ -71,6 +80,11 @@ impl Views {
 
     pub fn is_pending(self) -> bool {
         self.sender == View::Pending && self.recipient == View::Pending
+    }
+
+    /// The sender waits for an answer (send rule 5 counts these, withheld or not).
+    pub fn awaits_answer(self) -> bool {
+        self.sender == View::Pending
     }
 
     /// The rejection block of send rule 6: either view is `rejected`.
@@ -116,6 +130,8 @@ pub enum Effect {
     MailAccepted,
     /// E-mail to the sending user: rejected.
     MailRejected,
+    /// E-mail to the sending user: nobody answered in time.
+    MailExpired,
 }
 
 /// The result of an allowed transition.
@@ -136,14 +152,37 @@ pub fn transition(
     side: Side,
     profile: Profile,
 ) -> Result<Outcome, Refusal> {
-    use Action::*;
-    use Effect::*;
-    use Side::*;
-    use View::{Accepted as A, None as N, Pending as P, Rejected as R};
-
     if !profile.is_admin() {
         return Err(Refusal::Forbidden);
     }
+    table(views, action, side)
+}
+
+/// The recipient's policy accepts a request the moment it arrives (its sender's domain is
+/// in `auto_accept_domains`): row 1, with no user acting.
+pub fn accept_by_policy(views: Views) -> Result<Outcome, Refusal> {
+    table(views, Action::Accept, Side::Recipient)
+}
+
+/// A request nobody answered within the recipient policy's lifetime: the sender sees it
+/// `expired` (and is e-mailed), the recipient no longer sees it. Only a request the sender
+/// still waits on expires (a withheld one too); anything else is `InvalidState`.
+pub fn expire(views: Views) -> Result<Outcome, Refusal> {
+    if !views.awaits_answer() {
+        return Err(Refusal::InvalidState);
+    }
+    Ok(Outcome {
+        views: Views::new(View::Expired, View::None),
+        effects: vec![Effect::MailExpired],
+    })
+}
+
+fn table(views: Views, action: Action, side: Side) -> Result<Outcome, Refusal> {
+    use Action::*;
+    use Effect::*;
+    use Side::*;
+    use View::{Accepted as A, Expired as X, None as N, Pending as P, Rejected as R};
+
     if views.of(side) == N {
         return Err(Refusal::NotFound);
     }
@@ -151,11 +190,11 @@ pub fn transition(
         match (views.sender, views.recipient, action, side) {
             (P, P, Accept, Recipient) => (A, A, vec![StartSync, MailAccepted, ResolveOtherPending]),
             (P, P, Reject, Recipient) => (R, R, vec![MailRejected]),
-            (P, P, Delete, Sender) => (N, N, vec![]),
+            (P, P | N, Delete, Sender) => (N, N, vec![]),
             (P, P, Delete, Recipient) => (R, N, vec![]),
             (A, A, Delete, Sender) => (N, N, vec![StopSync]),
             (A, A, Delete, Recipient) => (R, N, vec![StopSync]),
-            (R, x, Delete, Sender) => (N, x, vec![]),
+            (R | X, x, Delete, Sender) => (N, x, vec![]),
             (x, R, Delete, Recipient) => (x, N, vec![]),
             _ => return Err(Refusal::InvalidState),
         };
@@ -212,7 +251,7 @@ pub fn check_send(facts: &SendFacts, limit_per_hour: u32) -> Result<(), Refusal>
     if facts.already_partners {
         return Err(Refusal::AlreadyPartners);
     }
-    if facts.existing_to_address.iter().any(|v| v.is_pending()) {
+    if facts.existing_to_address.iter().any(|v| v.awaits_answer()) {
         return Err(Refusal::AlreadyInvited);
     }
     if facts.existing_to_address.iter().any(|v| v.blocks_resend()) {

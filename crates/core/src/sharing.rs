@@ -77,6 +77,14 @@ impl ProofRole {
         matches!(self, ProofRole::Approver | ProofRole::ReviewerApprover)
     }
 
+    /// Its place in [`ProofRole::ALL`], lowest first: how terms compare roles.
+    pub fn rank(self) -> usize {
+        ProofRole::ALL
+            .iter()
+            .position(|r| *r == self)
+            .unwrap_or_default()
+    }
+
     /// Roles given only to users of the proof's owning account.
     pub fn owner_account_only(self) -> bool {
         matches!(self, ProofRole::Author | ProofRole::Moderator)

@@ -91,6 +91,11 @@ impl App {
             self.state.config.outbox_retention_days,
         )
         .spawn(stop_rx.clone());
+        let expiry = crate::partner_expiry::spawn(
+            self.state.store.clone(),
+            self.state.mail_wake.clone(),
+            stop_rx.clone(),
+        );
         let fanout = FanoutWorker::new(self.state.store.clone()).spawn(stop_rx);
         let router = http::router(self.state.clone());
         let (told_tx, told_rx) = tokio::sync::oneshot::channel::<()>();
@@ -126,6 +131,7 @@ impl App {
         let _ = webhooks.await;
         let _ = fanout.await;
         let _ = housekeeping.await;
+        let _ = expiry.await;
         self.state.store.close().await;
         Ok(())
     }

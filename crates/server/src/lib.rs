@@ -11,6 +11,7 @@ pub mod housekeeping;
 pub mod http;
 pub mod i18n;
 pub mod mail;
+pub mod partner_expiry;
 pub mod password;
 pub mod state;
 pub mod webhooks;

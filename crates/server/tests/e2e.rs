@@ -143,8 +143,18 @@ impl Person {
         e.send_keys(value).await.expect("type");
     }
 
+    /// Clicks the first `css`; found again if a live page swapped it meanwhile.
     async fn click(&self, css: &str) {
-        self.find(css).await.click().await.expect("click");
+        eventually(format!("{}: click a {css}", self.who), WAIT, || async {
+            self.c
+                .find(Locator::Css(css))
+                .await
+                .ok()?
+                .click()
+                .await
+                .ok()
+        })
+        .await;
     }
 
     /// The page's visible text (empty while a navigation replaces the page).
@@ -184,14 +194,15 @@ impl Person {
 
     /// The Partners tab row for an invited address, if shown.
     async fn row(&self, email: &str) -> Option<Element> {
+        // A live page may swap its rows while they are read: then none is found this time.
         for row in self
             .c
             .find_all(Locator::Css("tr.relationship"))
             .await
-            .expect("rows")
+            .ok()?
         {
-            let cell = row.find(Locator::Css("td.email")).await.expect("cell");
-            if cell.text().await.expect("text") == email {
+            let cell = row.find(Locator::Css("td.email")).await.ok()?;
+            if cell.text().await.ok()? == email {
                 return Some(row);
             }
         }
@@ -222,14 +233,17 @@ impl Person {
         Some((status, label, partner))
     }
 
+    /// Clicks `css` in the row of `email`; found again if a live page swapped it meanwhile.
     async fn in_row(&self, email: &str, css: &str) {
-        let row = self.row(email).await.expect("the row is shown");
-        row.find(Locator::Css(css))
-            .await
-            .expect("button in row")
-            .click()
-            .await
-            .expect("click");
+        eventually(
+            format!("{}: click {css} of {email}", self.who),
+            WAIT,
+            || async {
+                let row = self.row(email).await?;
+                row.find(Locator::Css(css)).await.ok()?.click().await.ok()
+            },
+        )
+        .await;
     }
 
     /// Opens the down-arrow menu of a row and picks Delete.
@@ -499,6 +513,12 @@ async fn walkthrough(base: String, mail: PathBuf, mut clients: Vec<Client>) {
     b.sees("초대 보내기").await;
     b.sees("보내기").await;
     b.shot("08-korean-partners-tab").await;
+    // Alpha watches its Partners tab meanwhile: a live page (server-sent events), so Bea's
+    // answer shows there without a reload (the marker set now survives only if none).
+    a.go("/settings/account/partners").await;
+    a.c.execute("window.coproofMarker = 'no reload'; return true;", vec![])
+        .await
+        .expect("script runs");
     b.in_row("bob@beta.test", "button.accept").await;
     b.sees("파트너 요청을 수락했습니다").await;
     let (status, label, partner) = b.row_status("bob@beta.test").await.expect("row");
@@ -507,6 +527,29 @@ async fn walkthrough(base: String, mail: PathBuf, mut clients: Vec<Client>) {
         ("accepted", "수락됨", "Alpha Agency")
     );
     b.shot("09-accepted-korean").await;
+    let shown = eventually("Alpha's tab shows Beta's answer live", WAIT, || async {
+        let row =
+            a.c.execute(
+                "for (const r of document.querySelectorAll('tr.relationship')) { \
+                   const e = r.querySelector('td.email'); \
+                   if (e && e.textContent.trim() === 'bob@beta.test') { \
+                     const p = r.querySelector('.partner-account'); \
+                     return [r.dataset.status, p ? p.textContent.trim() : '']; } } \
+                 return null;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (row[0] == "accepted").then_some(row)
+    })
+    .await;
+    assert_eq!(shown[1], "Beta Brands");
+    let marker =
+        a.c.execute("return window.coproofMarker || null;", vec![])
+            .await
+            .expect("script runs");
+    assert_eq!(marker, json!("no reload"), "the page was reloaded");
+    a.shot("09b-alpha-live").await;
 
     // The language is Bea's setting now: the next page is Korean without ?lang.
     b.go("/").await;

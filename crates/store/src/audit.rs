@@ -19,10 +19,14 @@ pub enum AuditAction {
     Attach,
     /// A request waiting for an address was dropped: the address joined the sender's account.
     Drop,
+    /// The recipient's policy accepted a request the moment it arrived.
+    AutoAccept,
+    /// Nobody answered a request within the recipient policy's lifetime.
+    Expire,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 7] = [
+    pub const ALL: [AuditAction; 9] = [
         AuditAction::Send,
         AuditAction::Accept,
         AuditAction::Reject,
@@ -30,6 +34,8 @@ impl AuditAction {
         AuditAction::Resolve,
         AuditAction::Attach,
         AuditAction::Drop,
+        AuditAction::AutoAccept,
+        AuditAction::Expire,
     ];
 
     pub fn parse(s: &str) -> Option<AuditAction> {
@@ -45,6 +51,8 @@ impl AuditAction {
             AuditAction::Resolve => "resolve",
             AuditAction::Attach => "attach",
             AuditAction::Drop => "drop",
+            AuditAction::AutoAccept => "auto_accept",
+            AuditAction::Expire => "expire",
         }
     }
 }
@@ -106,9 +114,17 @@ pub struct Entry {
     pub after: Views,
 }
 
-/// The entries that concern `account_id`, newest first, after `cursor`. A sender does not
-/// see the moment its waiting request attached to an account (`spec/partners.md`, "What
-/// each side sees").
+/// Which audit entries account `$1` may know of. The sender sees every entry of its
+/// requests except the moment a waiting request attached to an account (`spec/partners.md`,
+/// "What each side sees"). The recipient sees those where its view was or became
+/// something other than `none`: a request its policy withheld, and whatever happens to
+/// it, stays unknown to it (and so does what the sender does after the recipient deleted
+/// its view).
+pub(crate) const VISIBLE_TO: &str = "((sender_account_id = $1 AND action <> 'attach') \
+     OR (recipient_account_id = $1 \
+     AND (recipient_view_before <> 'none' OR recipient_view_after <> 'none')))";
+
+/// The entries that concern `account_id` ([`VISIBLE_TO`]), newest first, after `cursor`.
 pub async fn list(
     store: &Store,
     account_id: &str,
@@ -116,14 +132,12 @@ pub async fn list(
     cursor: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<Entry>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT id, at, action, actor_user_id, actor_account_id, relationship_id, \
          sender_account_id, sender_view_before, recipient_view_before, sender_view_after, \
          recipient_view_after FROM audit_log \
-         WHERE (sender_account_id = $1 OR recipient_account_id = $1) AND id < $2 \
-         AND NOT (action = 'attach' AND sender_account_id = $1) \
-         AND ($4 = '' OR action = $4) ORDER BY id DESC LIMIT $3",
-    )
+         WHERE {VISIBLE_TO} AND id < $2 AND ($4 = '' OR action = $4) ORDER BY id DESC LIMIT $3"
+    ))
     .bind(account_id)
     .bind(cursor.unwrap_or("zzzzzzzzzzzzzzzzzzzzzzzzzz"))
     .bind(i64::from(limit))

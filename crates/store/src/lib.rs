@@ -25,11 +25,16 @@ pub mod identities;
 pub mod identity;
 pub mod ids;
 pub mod items;
+pub mod live;
 mod locks;
 mod mail_ceiling;
 pub mod mail_messages;
 pub mod model;
 pub mod outbox;
+pub mod partner_history;
+pub mod partner_policy;
+pub mod partner_preview;
+pub mod partner_terms;
 pub mod partners;
 mod partnership;
 mod readers;
@@ -52,6 +57,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -92,6 +98,13 @@ pub struct Store {
     fanout_pause: checkpoints::FanoutPause,
     /// Identities resolved from tokens (SQLite only; see `identities.rs`).
     identities: Option<Arc<identities::Identities>>,
+    /// Microseconds added to the wall clock where rules count time (request expiry):
+    /// zero in service; tests move it instead of sleeping.
+    clock_offset: Arc<AtomicI64>,
+    /// Committed changes, for live pages (`live.rs`).
+    live: live::Bus,
+    /// The database's URL (the live-page listener opens its own connection).
+    url: Arc<str>,
 }
 
 /// Where write transactions run.
@@ -191,6 +204,9 @@ impl Store {
                 fanout_wake: Arc::default(),
                 fanout_pause,
                 identities: Some(Arc::default()),
+                clock_offset: Arc::default(),
+                live: live::Bus::default(),
+                url: url.into(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -208,6 +224,9 @@ impl Store {
                 fanout_wake: Arc::default(),
                 fanout_pause: Default::default(),
                 identities: None,
+                clock_offset: Arc::default(),
+                live: live::Bus::default(),
+                url: url.into(),
             })
         } else {
             Err(StoreError::Config(format!(
@@ -231,6 +250,18 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The time the rules that count time go by (request expiry), in microseconds since
+    /// the Unix epoch: the wall clock, moved by [`Store::move_clock`].
+    pub fn now(&self) -> i64 {
+        now_micros() + self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Moves [`Store::now`] forward by `micros`, for this process's handle on the store:
+    /// how tests reach a request's expiry without waiting for it.
+    pub fn move_clock(&self, micros: i64) {
+        self.clock_offset.fetch_add(micros, Ordering::Relaxed);
     }
 
     /// See [`StoreOptions::mail_caps`].
@@ -296,9 +327,21 @@ impl Store {
 
     async fn begin_in(&self, grouped: bool) -> StoreResult<Tx> {
         match &self.write {
-            Writes::Grouped(writer) => writer.begin(grouped).await,
+            Writes::Grouped(writer) => {
+                let mut tx = writer.begin(grouped).await?;
+                tx.after_commit().bus = Some(self.live.clone());
+                Ok(tx)
+            }
             Writes::Pool(pool) => Ok(Tx::pooled(pool.begin().await?)),
         }
+    }
+
+    pub(crate) fn live_bus(&self) -> &live::Bus {
+        &self.live
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url
     }
 
     /// The row-lock suffix for a `SELECT` whose rows the transaction will change:

@@ -61,6 +61,13 @@ pub struct PartnerRejected {
     pub email: String,
 }
 
+/// The recipient's partner request expired: nobody answered it in time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerExpired {
+    /// The address the request was sent to.
+    pub email: String,
+}
+
 /// Something was shared with the recipient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemShared {
@@ -98,6 +105,7 @@ pub enum MailMessage {
     PartnerInvitation(PartnerInvitation),
     PartnerAccepted(PartnerAccepted),
     PartnerRejected(PartnerRejected),
+    PartnerExpired(PartnerExpired),
     ItemShared(ItemShared),
     VerifyEmail(VerifyEmail),
     PasswordReset(PasswordReset),
@@ -156,6 +164,7 @@ kinds!(
     PartnerInvitation,
     PartnerAccepted,
     PartnerRejected,
+    PartnerExpired,
     ItemShared,
     VerifyEmail,
     PasswordReset,

@@ -17,6 +17,8 @@ pub enum MailKind {
     PartnerAccepted,
     /// The recipient's partner request was rejected.
     PartnerRejected,
+    /// The recipient's partner request expired unanswered.
+    PartnerExpired,
     /// Something was shared with the recipient.
     ItemShared,
     /// The recipient should prove that it reads this mailbox (a verification link).
@@ -32,6 +34,7 @@ impl MailKind {
             MailKind::PartnerInvitation => "partner_invitation",
             MailKind::PartnerAccepted => "partner_accepted",
             MailKind::PartnerRejected => "partner_rejected",
+            MailKind::PartnerExpired => "partner_expired",
             MailKind::ItemShared => "item_shared",
             MailKind::VerifyEmail => "verify_email",
             MailKind::PasswordReset => "password_reset",
@@ -51,6 +54,7 @@ impl MailKind {
             MailKind::PartnerInvitation,
             MailKind::PartnerAccepted,
             MailKind::PartnerRejected,
+            MailKind::PartnerExpired,
             MailKind::ItemShared,
             MailKind::VerifyEmail,
             MailKind::PasswordReset,

@@ -5,12 +5,18 @@
 
 use crate::audit::{self, AuditAction};
 use crate::batch::{Batch, Statement};
-use crate::mail_messages::{MailMessage, PartnerAccepted, PartnerInvitation, PartnerRejected};
+use crate::live::{self, Change};
+use crate::mail_messages::{
+    MailMessage, PartnerAccepted, PartnerExpired, PartnerInvitation, PartnerRejected,
+};
 use crate::model::{Account, Inviter, Relationship, Seen, User, REL_COLUMNS};
 use crate::outbox::{self, Mail};
+use crate::partner_policy::{self, POLICY_COLUMNS};
 use crate::partnership::{self, ACTIVE};
+use crate::webhooks::{self, WebhookEvent};
 use crate::{col, contacts, ids, locks, now_micros, Backend, Store, StoreError, StoreResult, Tx};
-use coproof_core::partner::{self, Action, Effect, SendFacts, Side, View, Views};
+use coproof_core::partner::{self, Action, Effect, Outcome, SendFacts, Side, View, Views};
+use coproof_core::policy::Arrival;
 use coproof_core::{EmailAddress, Language, Refusal};
 use sqlx::any::AnyRow;
 use std::sync::LazyLock;
@@ -20,14 +26,21 @@ const ID_CEILING: &str = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
 
 const SEEN_QUERY: &str = "SELECT r.id, r.sender_account_id, r.sender_user_id, r.email, \
      r.recipient_account_id, r.sender_view, r.recipient_view, r.accepted_once, \
-     r.created_at, r.updated_at, su.name AS inviter_name, su.email AS inviter_email, \
+     r.created_at, r.updated_at, r.expires_at, su.name AS inviter_name, su.email AS inviter_email, \
      sa.name AS sender_account_name, ra.name AS recipient_account_name \
      FROM relationships r JOIN users su ON su.id = r.sender_user_id \
      JOIN accounts sa ON sa.id = r.sender_account_id \
      LEFT JOIN accounts ra ON ra.id = r.recipient_account_id";
 
-fn seen_from_row(row: &AnyRow, account_id: &str) -> StoreResult<Option<Seen>> {
-    let rel = Relationship::from_row(row)?;
+/// Each side's view at `$6`, the store's clock: a request past its time is expired for
+/// the sender and gone for the recipient before the sweep writes it so.
+const SENDER_VIEW_AT: &str = "CASE WHEN r.sender_view = 'pending' AND r.expires_at <= $6 \
+     THEN 'expired' ELSE r.sender_view END";
+const RECIPIENT_VIEW_AT: &str = "CASE WHEN r.sender_view = 'pending' AND r.expires_at <= $6 \
+     THEN 'none' ELSE r.recipient_view END";
+
+fn seen_from_row(row: &AnyRow, account_id: &str, now: i64) -> StoreResult<Option<Seen>> {
+    let rel = Relationship::from_row(row)?.as_of(now);
     let Some(side) = rel.side_of(account_id) else {
         return Ok(None);
     };
@@ -84,12 +97,13 @@ pub async fn list(
         Some(Side::Recipient) => "received",
     };
     let status = filter.status.map(View::as_str).unwrap_or("");
+    let now = store.now();
     let rows = sqlx::query(&format!(
         "{SEEN_QUERY} WHERE r.id < $2 AND ( \
            (r.sender_account_id = $1 AND r.sender_view <> 'none' AND $3 <> 'received' \
-            AND ($4 = '' OR r.sender_view = $4)) \
-           OR (r.recipient_account_id = $1 AND r.recipient_view <> 'none' AND $3 <> 'sent' \
-            AND ($4 = '' OR r.recipient_view = $4))) \
+            AND ($4 = '' OR {SENDER_VIEW_AT} = $4)) \
+           OR (r.recipient_account_id = $1 AND {RECIPIENT_VIEW_AT} <> 'none' AND $3 <> 'sent' \
+            AND ($4 = '' OR {RECIPIENT_VIEW_AT} = $4))) \
          ORDER BY r.id DESC LIMIT $5"
     ))
     .bind(account_id)
@@ -97,11 +111,12 @@ pub async fn list(
     .bind(direction)
     .bind(status)
     .bind(i64::from(limit))
+    .bind(now)
     .fetch_all(&mut *store.read().await?)
     .await?;
     let mut seen = Vec::with_capacity(rows.len());
     for row in &rows {
-        if let Some(s) = seen_from_row(row, account_id)? {
+        if let Some(s) = seen_from_row(row, account_id, now)? {
             seen.push(s);
         }
     }
@@ -114,10 +129,21 @@ pub async fn get(store: &Store, actor: &User, id: &str) -> StoreResult<Seen> {
     if !ids::looks_like_id(id) {
         return Err(Refusal::NotFound.into());
     }
-    seen_by(&mut *store.read().await?, &actor.account_id, id).await
+    seen_by(
+        &mut *store.read().await?,
+        &actor.account_id,
+        id,
+        store.now(),
+    )
+    .await
 }
 
-async fn seen_by<'e, E>(executor: E, account_id: &str, id: &str) -> StoreResult<Seen>
+pub(crate) async fn seen_by<'e, E>(
+    executor: E,
+    account_id: &str,
+    id: &str,
+    now: i64,
+) -> StoreResult<Seen>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -126,31 +152,35 @@ where
         .fetch_optional(executor)
         .await?
         .ok_or(Refusal::NotFound)?;
-    seen_from_row(&row, account_id)?.ok_or(Refusal::NotFound.into())
+    seen_from_row(&row, account_id, now)?.ok_or(Refusal::NotFound.into())
 }
 
 /// Everything the send rules ask about a request from account `$1` to address `$2`, in
 /// one statement (each statement is a round trip to the single SQLite writer, which is
 /// the hot path of sending). `$3` is one hour ago. The views of the requests each way are
 /// listed as `sender:recipient` pairs for the core to weigh, those gone for both sides
-/// left out (they count for no rule, and a sender may have sent and deleted many).
+/// left out (they count for no rule, and a sender may have sent and deleted many), those
+/// past their time at `$4` listed as expired. The recipient's partner policy comes along.
 static SEND_FACTS: LazyLock<String> = LazyLock::new(|| {
     const LIVE: &str = "AND (sender_view <> 'none' OR recipient_view <> 'none')";
+    const VIEWS: &str = "string_agg(CASE WHEN sender_view = 'pending' AND expires_at <= $4 \
+        THEN 'expired:none' ELSE sender_view || ':' || recipient_view END, ',')";
     format!(
-        "SELECT o.account_id AS owner, o.language AS owner_language, \
+        "SELECT o.account_id AS owner, o.language AS owner_language, {POLICY_COLUMNS}, \
      (SELECT name FROM accounts WHERE id = $1) AS sender_name, \
-     (SELECT string_agg(sender_view || ':' || recipient_view, ',') FROM relationships \
+     (SELECT {VIEWS} FROM relationships \
         WHERE sender_account_id = $1 AND email = $2 {LIVE}) AS to_address, \
      (SELECT COUNT(*) FROM relationships WHERE {ACTIVE} AND ( \
         (sender_account_id = $1 AND recipient_account_id = o.account_id) OR \
         (sender_account_id = o.account_id AND recipient_account_id = $1))) AS partnerships, \
-     (SELECT string_agg(sender_view || ':' || recipient_view, ',') FROM relationships \
+     (SELECT {VIEWS} FROM relationships \
         WHERE sender_account_id = o.account_id AND recipient_account_id = $1 {LIVE}) AS incoming, \
      (SELECT COUNT(*) FROM relationships WHERE sender_account_id = $1 \
         AND created_at > $3) AS sent_last_hour, \
      (SELECT MIN(created_at) FROM relationships WHERE sender_account_id = $1 \
         AND created_at > $3) AS oldest \
-     FROM (SELECT 1 AS one) base LEFT JOIN users o ON o.email = $2 AND o.email_verified = 1"
+     FROM (SELECT 1 AS one) base LEFT JOIN users o ON o.email = $2 AND o.email_verified = 1 \
+     LEFT JOIN partner_policies p ON p.account_id = o.account_id"
     )
 });
 
@@ -206,26 +236,46 @@ async fn send_now(
         )?;
     }
     let sender = actor.account_id.as_str();
-    let now = now_micros();
-    let hour_ago = now - 3600 * 1_000_000;
+    let sender_domain = EmailAddress::parse(&actor.email)?.domain().to_string();
+    let now = store.now();
+    let hour_ago = now_micros() - 3600 * 1_000_000;
     let mut tx = store.begin_grouped().await?;
-    locks::account_row(store, &mut tx, sender).await?;
+    // Whether this send may start a partnership at once (the recipient's policy accepts
+    // the sender's domain): on PostgreSQL that needs the contacts locks, taken first.
+    let mut may_accept = store.backend() == Backend::Sqlite;
+    let mut recipient_locked = None;
     if store.backend() == Backend::Postgres {
-        // Lock the pair before reading the facts that depend on it.
-        let owner: Option<String> = sqlx::query_scalar(
-            "SELECT account_id FROM users WHERE email = $1 AND email_verified = 1",
-        )
+        let owner = sqlx::query(&format!(
+            "SELECT o.account_id, {POLICY_COLUMNS} FROM users o \
+             LEFT JOIN partner_policies p ON p.account_id = o.account_id \
+             WHERE o.email = $1 AND o.email_verified = 1"
+        ))
         .bind(email.as_str())
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some(r) = owner.as_deref().filter(|r| *r != sender) {
-            locks::pair_row(store, &mut tx, sender, r).await?;
+        if let Some(owner) = owner {
+            let r: String = col(&owner, "account_id")?;
+            if r != sender {
+                if partner_policy::from_columns(&owner)?.arrival(&sender_domain)
+                    == Arrival::AutoAccepted
+                {
+                    locks::contacts_of_pair(store, &mut tx, sender, Some(&r)).await?;
+                    may_accept = true;
+                }
+                recipient_locked = Some(r);
+            }
         }
+    }
+    locks::account_row(store, &mut tx, sender).await?;
+    if let Some(r) = recipient_locked.as_deref() {
+        // Lock the pair before reading the facts that depend on it.
+        locks::pair_row(store, &mut tx, sender, r).await?;
     }
     let row = sqlx::query(&SEND_FACTS)
         .bind(sender)
         .bind(email.as_str())
         .bind(hour_ago)
+        .bind(now)
         .fetch_one(&mut *tx)
         .await?;
     let recipient: Option<String> = col(&row, "owner")?;
@@ -244,6 +294,15 @@ async fn send_now(
     partner::check_send(&facts, limit_per_hour)?;
     store.mail_ceiling().take(1)?;
 
+    // The recipient's policy decides what the request becomes (an address nobody here
+    // owns yet: the defaults, until a user with it appears).
+    let policy = partner_policy::from_columns(&row)?;
+    let arrival = match (&recipient, policy.arrival(&sender_domain)) {
+        (None, _) => Arrival::Pending,
+        // Its policy changed between the look before the locks and now: an admin answers.
+        (Some(_), Arrival::AutoAccepted) if !may_accept => Arrival::Pending,
+        (Some(_), arrival) => arrival,
+    };
     let id = ids::new_id();
     let sender_name: String = col(&row, "sender_name")?;
     let owner_language: Option<String> = col(&row, "owner_language")?;
@@ -251,51 +310,91 @@ async fn send_now(
         .as_deref()
         .and_then(Language::parse)
         .unwrap_or(actor.language);
+    let views = if arrival == Arrival::Withheld {
+        Views::WITHHELD
+    } else {
+        Views::NEW
+    };
     let rel = Relationship {
         id: id.clone(),
         sender_account_id: sender.to_string(),
         sender_user_id: actor.id.clone(),
         email: email.as_str().to_string(),
         recipient_account_id: recipient.clone(),
-        views: Views::NEW,
+        views,
         accepted_once: false,
         created_at: now,
         updated_at: now,
+        expires_at: Some(now + policy.lifetime_micros()),
     };
     // The request, its invitation and its audit entry: one round trip on SQLite.
     let mut writes = Batch::default();
     writes.push(Statement::new(
         "INSERT INTO relationships (id, sender_account_id, sender_user_id, email, \
-         recipient_account_id, sender_view, recipient_view, accepted_once, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', 'pending', 0, $6, $6)",
+         recipient_account_id, sender_view, recipient_view, accepted_once, created_at, \
+         updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $9)",
         vec![
             (&id).into(),
             sender.into(),
             (&actor.id).into(),
             email.as_str().into(),
             recipient.clone().into(),
+            views.sender.as_str().into(),
+            views.recipient.as_str().into(),
             now.into(),
+            (now + policy.lifetime_micros()).into(),
         ],
     ));
-    writes.push(outbox::message(&Mail::new(
-        email.as_str(),
-        language,
-        PartnerInvitation {
-            inviter_name: actor.name.clone(),
-            inviter_email: actor.email.clone(),
-            account_name: sender_name,
-            has_account: recipient.is_some(),
-            email: email.as_str().to_string(),
-        },
-    )));
+    // A withheld request tells its recipient nothing; one accepted at once is announced
+    // by the acceptance mail to the sender.
+    if arrival == Arrival::Pending {
+        writes.push(outbox::message(&Mail::new(
+            email.as_str(),
+            language,
+            PartnerInvitation {
+                inviter_name: actor.name.clone(),
+                inviter_email: actor.email.clone(),
+                account_name: sender_name,
+                has_account: recipient.is_some(),
+                email: email.as_str().to_string(),
+            },
+        )));
+    }
     writes.push(audit::entry(
         AuditAction::Send,
         Some(actor),
         &rel,
         Views::new(View::None, View::None),
-        Views::NEW,
+        views,
     ));
+    let requested = |side| event_data(&rel, side, views, Some(actor), None);
+    writes.push(webhooks::statement(
+        sender,
+        WebhookEvent::PartnerRequested,
+        &requested(Side::Sender),
+    ));
+    if let (Some(recipient), false) = (&recipient, arrival == Arrival::Withheld) {
+        writes.push(webhooks::statement(
+            recipient,
+            WebhookEvent::PartnerRequested,
+            &requested(Side::Recipient),
+        ));
+    }
     writes.execute(&mut tx).await?;
+    live::notify(
+        &mut tx,
+        live_changes(&rel, Views::new(View::None, View::None), views),
+    )
+    .await?;
+    if arrival == Arrival::AutoAccepted {
+        let accounts = [sender, recipient.as_deref().unwrap_or_default()];
+        contacts::fanout::finish_for(&mut tx, &accounts).await?;
+        let outcome = partner::accept_by_policy(views)?;
+        settle(&mut tx, &rel, &outcome, None, AuditAction::AutoAccept).await?;
+        let seen = seen_by(&mut *tx, sender, &id, now).await?;
+        tx.commit().await?;
+        return Ok(seen);
+    }
     tx.commit().await?;
     // What the sender sees of a new request: no partner account until it is accepted.
     Ok(Seen {
@@ -341,29 +440,155 @@ async fn act_now(
     if !ids::looks_like_id(id) {
         return Err(Refusal::NotFound.into());
     }
-    let mut tx = store.begin().await?;
-    let first = load(&mut tx, id, "").await?.ok_or(Refusal::NotFound)?;
-    locks::contacts_of_pair(
-        store,
-        &mut tx,
-        &first.sender_account_id,
-        first.recipient_account_id.as_deref(),
-    )
-    .await?;
-    if let Some(r) = first.recipient_account_id.as_deref() {
-        locks::pair_row(store, &mut tx, &first.sender_account_id, r).await?;
+    loop {
+        let mut tx = store.begin().await?;
+        let first = load(&mut tx, id, "").await?.ok_or(Refusal::NotFound)?;
+        locks::contacts_of_pair(
+            store,
+            &mut tx,
+            &first.sender_account_id,
+            first.recipient_account_id.as_deref(),
+        )
+        .await?;
+        if let Some(r) = first.recipient_account_id.as_deref() {
+            locks::pair_row(store, &mut tx, &first.sender_account_id, r).await?;
+        }
+        // Member rows still owed to either account are written before the partnership
+        // between them can start or end.
+        let mut accounts = vec![first.sender_account_id.as_str()];
+        accounts.extend(first.recipient_account_id.as_deref());
+        contacts::fanout::finish_for(&mut tx, &accounts).await?;
+        let rel = load(&mut tx, id, store.for_update())
+            .await?
+            .ok_or(Refusal::NotFound)?;
+        let now = store.now();
+        if rel.is_overdue(now) {
+            // Its time ran out before the sweep came by: it expires first, for good, and
+            // the action then meets the expired request.
+            expire_in(&mut tx, &rel).await?;
+            tx.commit().await?;
+            continue;
+        }
+        let side = rel.side_of(&actor.account_id).ok_or(Refusal::NotFound)?;
+        let outcome = partner::transition(rel.views, action, side, actor.profile)?;
+        let audit_action = match action {
+            Action::Accept => AuditAction::Accept,
+            Action::Reject => AuditAction::Reject,
+            Action::Delete => AuditAction::Delete,
+        };
+        settle(&mut tx, &rel, &outcome, Some(actor), audit_action).await?;
+        let seen = if outcome.views.of(side) == View::None {
+            None
+        } else {
+            Some(seen_by(&mut *tx, &actor.account_id, id, now).await?)
+        };
+        tx.commit().await?;
+        return Ok(seen);
     }
-    // Member rows still owed to either account are written before the partnership
-    // between them can start or end.
-    let mut accounts = vec![first.sender_account_id.as_str()];
-    accounts.extend(first.recipient_account_id.as_deref());
-    contacts::fanout::finish_for(&mut tx, &accounts).await?;
-    let rel = load(&mut tx, id, store.for_update())
-        .await?
-        .ok_or(Refusal::NotFound)?;
-    let side = rel.side_of(&actor.account_id).ok_or(Refusal::NotFound)?;
-    let outcome = partner::transition(rel.views, action, side, actor.profile)?;
-    let now = now_micros();
+}
+
+/// The `data` of a partner webhook event for the account on `side`: the relationship as
+/// that side sees it after the change (the partner account's id only once the sender may
+/// know it), who acted (`by`, when that side may know: the caller decides), and why when
+/// no user did.
+fn event_data(
+    rel: &Relationship,
+    side: Side,
+    views: Views,
+    by: Option<&User>,
+    reason: Option<&str>,
+) -> serde_json::Value {
+    let partner = match side {
+        Side::Recipient => Some(rel.sender_account_id.as_str()),
+        Side::Sender if rel.accepted_once || views.is_partnership() => {
+            rel.recipient_account_id.as_deref()
+        }
+        Side::Sender => None,
+    };
+    serde_json::json!({
+        "relationship": {
+            "id": rel.id,
+            "direction": if side == Side::Sender { "sent" } else { "received" },
+            "status": views.of(side).as_str(),
+            "email": rel.email,
+            "partner_account": partner.map(|id| serde_json::json!({"id": id})),
+        },
+        "by": by.map(|u| serde_json::json!({"id": u.id, "name": u.name})),
+        "reason": reason,
+    })
+}
+
+/// The webhook events of a transition of `rel` by `action`: to each account that may know
+/// of it, with what it may know.
+fn events_of(
+    rel: &Relationship,
+    after: Views,
+    actor: Option<&User>,
+    action: AuditAction,
+) -> Vec<Statement> {
+    use WebhookEvent as E;
+    let before = rel.views;
+    let (event, reason) = match action {
+        AuditAction::Accept => (E::PartnerAccepted, None),
+        AuditAction::AutoAccept => (E::PartnerAccepted, Some("auto_accepted_by_policy")),
+        AuditAction::Reject => (E::PartnerRejected, None),
+        AuditAction::Delete if before.is_partnership() => (E::PartnerRemoved, None),
+        // The recipient deleted a pending request: to its sender, a rejection.
+        AuditAction::Delete if before.is_pending() && after.sender == View::Rejected => {
+            (E::PartnerRejected, None)
+        }
+        AuditAction::Expire => (E::PartnerExpired, Some("no_answer_in_time")),
+        _ => return Vec::new(),
+    };
+    let mut sides = vec![Side::Sender];
+    // The recipient hears of what it saw (never of a withheld request, nor of its expiry).
+    if rel.recipient_account_id.is_some() && event != E::PartnerExpired {
+        sides.push(Side::Recipient);
+    }
+    sides
+        .into_iter()
+        .map(|side| {
+            let account = match side {
+                Side::Sender => rel.sender_account_id.as_str(),
+                Side::Recipient => rel.recipient_account_id.as_deref().unwrap_or_default(),
+            };
+            // A side learns who acted when it was one of its users, or once partners.
+            let by = actor.filter(|u| u.account_id == account || after.is_partnership());
+            let data = event_data(rel, side, after, by, reason);
+            webhooks::statement(account, event, &data)
+        })
+        .collect()
+}
+
+/// The live pages a change of `rel` from `before` to `after` changes: the Partners tab of
+/// each side that sees the relationship before or after (never the recipient of a request
+/// its policy withheld), and both Contacts pages when sync starts or stops.
+fn live_changes(rel: &Relationship, before: Views, after: Views) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let sides = [
+        (Some(rel.sender_account_id.as_str()), Side::Sender),
+        (rel.recipient_account_id.as_deref(), Side::Recipient),
+    ];
+    for (account, side) in sides {
+        let Some(account) = account else { continue };
+        if before.of(side) != View::None || after.of(side) != View::None {
+            changes.push(Change::partners(account));
+        }
+        if before.is_partnership() != after.is_partnership() {
+            changes.push(Change::contacts(account));
+        }
+    }
+    changes
+}
+
+/// Writes an allowed transition of `rel`: its new views, the audit entry, and each effect.
+async fn settle(
+    tx: &mut Tx,
+    rel: &Relationship,
+    outcome: &Outcome,
+    actor: Option<&User>,
+    action: AuditAction,
+) -> StoreResult<()> {
     let accepted = outcome.views.is_partnership();
     sqlx::query(
         "UPDATE relationships SET sender_view = $1, recipient_view = $2, \
@@ -373,47 +598,102 @@ async fn act_now(
     .bind(outcome.views.sender.as_str())
     .bind(outcome.views.recipient.as_str())
     .bind(i64::from(accepted))
-    .bind(now)
-    .bind(id)
-    .execute(&mut *tx)
+    .bind(now_micros())
+    .bind(&rel.id)
+    .execute(&mut **tx)
     .await?;
-    let audit_action = match action {
-        Action::Accept => AuditAction::Accept,
-        Action::Reject => AuditAction::Reject,
-        Action::Delete => AuditAction::Delete,
-    };
-    audit::record(
-        &mut tx,
-        audit_action,
-        Some(actor),
-        &rel,
-        rel.views,
-        outcome.views,
-    )
-    .await?;
-    for effect in &outcome.effects {
-        apply(&mut tx, &rel, *effect, actor).await?;
+    audit::record(tx, action, actor, rel, rel.views, outcome.views).await?;
+    for event in events_of(rel, outcome.views, actor, action) {
+        event.execute(tx).await?;
     }
-    let seen = if outcome.views.of(side) == View::None {
-        None
-    } else {
-        Some(seen_by(&mut *tx, &actor.account_id, id).await?)
-    };
-    tx.commit().await?;
-    Ok(seen)
+    live::notify(tx, live_changes(rel, rel.views, outcome.views)).await?;
+    for effect in &outcome.effects {
+        apply(tx, rel, *effect, actor).await?;
+    }
+    Ok(())
+}
+
+/// Expires `rel`, which the sender still waits on and whose time is up (locked by the
+/// caller's transaction).
+async fn expire_in(tx: &mut Tx, rel: &Relationship) -> StoreResult<()> {
+    let outcome = partner::expire(rel.views)?;
+    settle(tx, rel, &outcome, None, AuditAction::Expire).await
+}
+
+/// Requests examined per transaction of [`expire_overdue`].
+const EXPIRE_BATCH: i64 = 100;
+
+/// Expires every request whose time is up at the store's clock, `EXPIRE_BATCH` per
+/// transaction; returns how many. Safe to run in several processes at once.
+pub async fn expire_overdue(store: &Store) -> StoreResult<u64> {
+    let mut expired = 0;
+    loop {
+        let s = store.clone();
+        let done = store
+            .write(move || {
+                let s = s.clone();
+                async move {
+                    let now = s.now();
+                    let mut tx = s.begin().await?;
+                    let due: Vec<String> = sqlx::query_scalar(
+                        "SELECT id FROM relationships WHERE sender_view = 'pending' \
+                         AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
+                    )
+                    .bind(now)
+                    .bind(EXPIRE_BATCH)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let mut count = 0u64;
+                    for id in &due {
+                        // Under the row lock it may have been answered or expired since.
+                        let Some(rel) = load(&mut tx, id, s.for_update()).await? else {
+                            continue;
+                        };
+                        if rel.is_overdue(now) {
+                            expire_in(&mut tx, &rel).await?;
+                            count += 1;
+                        }
+                    }
+                    tx.commit().await?;
+                    Ok((count, due.len() as i64 == EXPIRE_BATCH))
+                }
+            })
+            .await?;
+        expired += done.0;
+        if !done.1 {
+            return Ok(expired);
+        }
+    }
 }
 
 /// Carries out one side effect of a transition, inside its transaction.
-async fn apply(tx: &mut Tx, rel: &Relationship, effect: Effect, actor: &User) -> StoreResult<()> {
+async fn apply(
+    tx: &mut Tx,
+    rel: &Relationship,
+    effect: Effect,
+    actor: Option<&User>,
+) -> StoreResult<()> {
     let recipient = rel.recipient_account_id.as_deref().unwrap_or_default();
     match effect {
         Effect::ResolveOtherPending => {
-            resolve_pending_between(
+            resolve_pending_between(tx, &rel.sender_account_id, recipient, Some(&rel.id), actor)
+                .await
+        }
+        Effect::MailExpired => {
+            let (email, language): (String, String) =
+                sqlx::query_as("SELECT email, language FROM users WHERE id = $1")
+                    .bind(&rel.sender_user_id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            outbox::enqueue(
                 tx,
-                &rel.sender_account_id,
-                recipient,
-                Some(&rel.id),
-                Some(actor),
+                &Mail::new(
+                    email,
+                    Language::parse(&language).unwrap_or_default(),
+                    PartnerExpired {
+                        email: rel.email.clone(),
+                    },
+                ),
             )
             .await
         }
@@ -484,8 +764,9 @@ async fn partners_before(tx: &mut Tx, a: &str, b: &str) -> StoreResult<bool> {
     Ok(found.is_some())
 }
 
-/// Every pending request between `a` and `b`, either direction, except `keep`, is resolved
-/// (both views become `none`), each with an audit entry.
+/// Every request between `a` and `b` that its sender waits on (withheld ones too), either
+/// direction, except `keep`, is resolved (both views become `none`), each with an audit
+/// entry.
 async fn resolve_pending_between(
     tx: &mut Tx,
     a: &str,
@@ -495,7 +776,7 @@ async fn resolve_pending_between(
 ) -> StoreResult<()> {
     let rows = sqlx::query(&format!(
         "SELECT {REL_COLUMNS} FROM relationships r WHERE r.sender_view = 'pending' \
-         AND r.recipient_view = 'pending' AND r.id <> $3 AND ( \
+         AND r.id <> $3 AND ( \
          (r.sender_account_id = $1 AND r.recipient_account_id = $2) OR \
          (r.sender_account_id = $2 AND r.recipient_account_id = $1))"
     ))
@@ -530,22 +811,33 @@ async fn set_gone(tx: &mut Tx, id: &str) -> StoreResult<()> {
 
 /// A user with `user.email` now exists: requests waiting for that address attach to the
 /// user's account. A request from that same account is dropped; one from an account that
-/// is already a partner is resolved into the partnership.
+/// is already a partner is resolved into the partnership. The others meet the account's
+/// policy as if they had just arrived, except that none is accepted at once (an admin
+/// answers those): a refused one is withheld, and each expires after the policy's
+/// lifetime counted from when it was sent.
 pub(crate) async fn attach_address(store: &Store, tx: &mut Tx, user: &User) -> StoreResult<()> {
     let rows = sqlx::query(&format!(
-        "SELECT {REL_COLUMNS} FROM relationships r WHERE r.email = $1 \
+        "SELECT {REL_COLUMNS}, su.email AS sender_email FROM relationships r \
+         JOIN users su ON su.id = r.sender_user_id WHERE r.email = $1 \
          AND r.recipient_account_id IS NULL AND r.sender_view <> 'none' ORDER BY r.id"
     ))
     .bind(&user.email)
     .fetch_all(&mut **tx)
     .await?;
-    let waiting: Vec<Relationship> = rows
-        .iter()
-        .map(Relationship::from_row)
-        .collect::<StoreResult<_>>()?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut waiting = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let sender_email: String = col(row, "sender_email")?;
+        let domain = EmailAddress::parse(&sender_email)
+            .map(|e| e.domain().to_string())
+            .unwrap_or_default();
+        waiting.push((Relationship::from_row(row)?, domain));
+    }
     let mut senders: Vec<&str> = waiting
         .iter()
-        .map(|r| r.sender_account_id.as_str())
+        .map(|(r, _)| r.sender_account_id.as_str())
         .filter(|s| *s != user.account_id)
         .collect();
     senders.sort_unstable();
@@ -553,34 +845,51 @@ pub(crate) async fn attach_address(store: &Store, tx: &mut Tx, user: &User) -> S
     for sender in &senders {
         locks::pair_row(store, tx, sender, &user.account_id).await?;
     }
-    for rel in &waiting {
+    let policy = partner_policy::of(&mut **tx, &user.account_id).await?;
+    for (rel, sender_domain) in &waiting {
         if rel.sender_account_id == user.account_id {
             set_gone(tx, &rel.id).await?;
             audit::record(tx, AuditAction::Drop, None, rel, rel.views, gone()).await?;
             continue;
         }
-        sqlx::query("UPDATE relationships SET recipient_account_id = $1 WHERE id = $2")
-            .bind(&user.account_id)
-            .bind(&rel.id)
-            .execute(&mut **tx)
-            .await?;
+        let views =
+            if rel.views.awaits_answer() && policy.arrival(sender_domain) == Arrival::Withheld {
+                Views::WITHHELD
+            } else {
+                rel.views
+            };
+        let expires_at = rel.created_at + policy.lifetime_micros();
+        sqlx::query(
+            "UPDATE relationships SET recipient_account_id = $1, recipient_view = $2, \
+             expires_at = $3 WHERE id = $4",
+        )
+        .bind(&user.account_id)
+        .bind(views.recipient.as_str())
+        .bind(expires_at)
+        .bind(&rel.id)
+        .execute(&mut **tx)
+        .await?;
         let attached = Relationship {
             recipient_account_id: Some(user.account_id.clone()),
+            views,
+            expires_at: Some(expires_at),
             ..rel.clone()
         };
         if partnership::exists(&mut **tx, &rel.sender_account_id, &user.account_id).await? {
             set_gone(tx, &rel.id).await?;
             audit::record(tx, AuditAction::Resolve, None, &attached, rel.views, gone()).await?;
         } else {
-            audit::record(
-                tx,
-                AuditAction::Attach,
-                None,
-                &attached,
-                rel.views,
-                rel.views,
-            )
-            .await?;
+            audit::record(tx, AuditAction::Attach, None, &attached, rel.views, views).await?;
+            // Before, the request was not the recipient's to see.
+            let before = Views::new(rel.views.sender, View::None);
+            live::notify(tx, live_changes(&attached, before, views)).await?;
+            if views.recipient == View::Pending {
+                // The request reaches the account now: its endpoints hear of it now.
+                let data = event_data(&attached, Side::Recipient, views, None, None);
+                webhooks::statement(&user.account_id, WebhookEvent::PartnerRequested, &data)
+                    .execute(tx)
+                    .await?;
+            }
         }
     }
     Ok(())

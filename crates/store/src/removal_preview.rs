@@ -288,7 +288,7 @@ fn total(rows: &[AnyRow]) -> StoreResult<i64> {
     rows.first().map_or(Ok(0), |row| col(row, "total"))
 }
 
-async fn shares(
+pub(crate) async fn shares(
     conn: &mut sqlx::AnyConnection,
     owner: &str,
     target: &str,

@@ -2,6 +2,7 @@
 //! each in one transaction; `coproof_core::team` decides who may.
 
 use crate::arrival::{self, FirstMail};
+use crate::live::{self, Change};
 use crate::model::{NewUser, User, UserChange};
 use crate::{attempts, contacts, locks, tokens, users, Store, StoreResult};
 use coproof_core::team;
@@ -38,6 +39,7 @@ async fn add_now(store: &Store, actor: &User, new: &NewUser) -> StoreResult<User
         None => FirstMail::SetPassword { inviter: actor },
     };
     arrival::user_arrived(store, &mut tx, &user, first).await?;
+    live::notify(&mut tx, vec![Change::contacts(&actor.account_id)]).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -90,6 +92,7 @@ async fn change_now(
     if !after.active {
         tokens::revoke_all(&mut tx, id).await?;
     }
+    live::notify(&mut tx, vec![Change::contacts(&actor.account_id)]).await?;
     tx.commit().await?;
     store.identities_changed();
     Ok((before, after))

@@ -44,8 +44,16 @@ pub const MAX_MEMBERS: usize = 32;
 pub const MAX_OPEN: Duration = Duration::from_millis(5);
 
 /// A write transaction: `&mut *tx` is an executor. Dropped without [`Tx::commit`], its
-/// changes are undone.
-pub struct Tx(Inner);
+/// changes are undone, and so are the live-page changes it announced (`live.rs`).
+pub struct Tx(Inner, AfterCommit);
+
+/// What a transaction tells live pages once it has committed (SQLite; on PostgreSQL the
+/// database delivers its `NOTIFY` at commit instead).
+#[derive(Default)]
+pub(crate) struct AfterCommit {
+    pub(crate) bus: Option<crate::live::Bus>,
+    pub(crate) changes: Vec<crate::live::Change>,
+}
 
 enum Inner {
     Pooled(sqlx::Transaction<'static, Any>),
@@ -54,16 +62,27 @@ enum Inner {
 
 impl Tx {
     pub(crate) fn pooled(tx: sqlx::Transaction<'static, Any>) -> Tx {
-        Tx(Inner::Pooled(tx))
+        Tx(Inner::Pooled(tx), AfterCommit::default())
+    }
+
+    /// Where the changes announced in this transaction go once it commits.
+    pub(crate) fn after_commit(&mut self) -> &mut AfterCommit {
+        &mut self.1
     }
 
     /// Commits, and returns once the changes are durable (on SQLite, once the group the
-    /// transaction joined is committed).
+    /// transaction joined is committed); then tells live pages.
     pub async fn commit(self) -> StoreResult<()> {
         match self.0 {
-            Inner::Pooled(tx) => Ok(tx.commit().await?),
-            Inner::Grouped(member) => member.commit().await,
+            Inner::Pooled(tx) => tx.commit().await?,
+            Inner::Grouped(member) => member.commit().await?,
         }
+        if let Some(bus) = &self.1.bus {
+            for change in self.1.changes {
+                bus.publish(change);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -188,11 +207,14 @@ impl Writer {
             commit_group(&mut state).await;
             return Err(e.into());
         }
-        Ok(Tx(Inner::Grouped(Member {
-            state: Some(state),
-            savepoint: !first,
-            writer: self.clone(),
-        })))
+        Ok(Tx(
+            Inner::Grouped(Member {
+                state: Some(state),
+                savepoint: !first,
+                writer: self.clone(),
+            }),
+            AfterCommit::default(),
+        ))
     }
 
     /// Whether the one releasing the writer commits the group now.

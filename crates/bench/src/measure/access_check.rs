@@ -16,7 +16,11 @@ use std::sync::Arc;
 /// Levels of folders from the shared top folder down to the proof's folder.
 const DEPTH: usize = 10;
 
-async fn folder(owner: &Api, name: &str, parent: Option<&str>) -> anyhow::Result<String> {
+pub(super) async fn folder(
+    owner: &Api,
+    name: &str,
+    parent: Option<&str>,
+) -> anyhow::Result<String> {
     let body = owner
         .expect(
             Method::POST,
@@ -28,7 +32,7 @@ async fn folder(owner: &Api, name: &str, parent: Option<&str>) -> anyhow::Result
     body["id"].as_str().map(str::to_string).context("folder id")
 }
 
-async fn upload(owner: &Api, folder: &str) -> anyhow::Result<String> {
+pub(super) async fn upload(owner: &Api, folder: &str) -> anyhow::Result<String> {
     let form = reqwest::multipart::Form::new()
         .text("folder_id", folder.to_string())
         .part(
@@ -50,7 +54,12 @@ async fn upload(owner: &Api, folder: &str) -> anyhow::Result<String> {
     body["id"].as_str().map(str::to_string).context("file id")
 }
 
-async fn proof(owner: &Api, file: &str, folder: &str, name: &str) -> anyhow::Result<String> {
+pub(super) async fn proof(
+    owner: &Api,
+    file: &str,
+    folder: &str,
+    name: &str,
+) -> anyhow::Result<String> {
     let body = owner
         .expect(
             Method::POST,

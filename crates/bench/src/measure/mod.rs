@@ -7,6 +7,7 @@ mod contacts;
 mod healthz;
 mod partner_cycle;
 mod partner_send;
+mod terms;
 
 use crate::server::Server;
 use crate::Args;
@@ -37,6 +38,10 @@ pub const ALL: &[Measurement] = &[
     Measurement {
         name: "access_check",
         run: |s, a| Box::pin(access_check::run(s, a)),
+    },
+    Measurement {
+        name: "terms",
+        run: |s, a| Box::pin(terms::run(s, a)),
     },
     Measurement {
         name: "contacts_raw_sql",

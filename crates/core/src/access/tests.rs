@@ -4,6 +4,7 @@
 use super::*;
 use crate::sharing::ItemKind::{self, *};
 use crate::sharing::ProofRole::{self, *};
+use crate::terms::Terms;
 use Operation::*;
 use Profile::*;
 
@@ -80,6 +81,7 @@ fn run(who: Who, kind: ItemKind, shared: Shared, trashed: bool, op: Operation) -
         created_by_actor: creator,
         trashed,
         grants: &grants,
+        terms: None,
     };
     match check(&actor, &item, op) {
         Ok(_) => Yes,
@@ -201,4 +203,129 @@ fn only_managers_and_up_create_at_the_top() {
         };
         assert_eq!(check_create_at_top(&actor).is_ok(), p <= Manager, "{p:?}");
     }
+}
+
+/// The rights a partner's user gets from a share of a proof with `role` to it, under terms
+/// with `max` and `download` (or none); and an own user's under the same terms.
+fn under_terms(role: ProofRole, terms: Option<&Terms>, partner: bool) -> Rights {
+    let grants = [Grant {
+        to: Grantee::User("user-me".into()),
+        inherited: false,
+        role: Some(role),
+    }];
+    let actor = Actor {
+        user_id: "user-me",
+        account_id: if partner { PARTNER } else { OWN },
+        profile: Observer,
+    };
+    rights(
+        &actor,
+        &Item {
+            kind: Proof,
+            account_id: OWN,
+            created_by_actor: false,
+            trashed: false,
+            grants: &grants,
+            terms,
+        },
+    )
+}
+
+fn terms(max: ProofRole, download: bool) -> Terms {
+    Terms {
+        max_proof_role: max,
+        download,
+        ..Terms::default()
+    }
+}
+
+/// (view, comment, decide) of some rights.
+fn vcd(r: Rights) -> (bool, bool, bool) {
+    (r.view, r.comment, r.decide)
+}
+
+#[test]
+fn terms_cap_the_proof_role_row_by_row() {
+    // (share's role, max_proof_role) → (view, comment, decide)
+    #[rustfmt::skip]
+    let rows: &[(ProofRole, ProofRole, (bool, bool, bool))] = &[
+        (ReviewerApprover, ReviewerApprover, (true, true, true)),
+        (ReviewerApprover, Approver,         (true, false, true)),
+        (ReviewerApprover, Reviewer,         (true, true, false)),
+        (ReviewerApprover, ReadOnly,         (true, false, false)),
+        (Approver,         Reviewer,         (true, false, false)),
+        (Approver,         ReviewerApprover, (true, false, true)),
+        (Reviewer,         Approver,         (true, true, false)),
+        (Reviewer,         ReadOnly,         (true, false, false)),
+        (ReadOnly,         ReviewerApprover, (true, false, false)),
+    ];
+    for (role, max, want) in rows {
+        let got = under_terms(*role, Some(&terms(*max, true)), true);
+        assert_eq!(vcd(got), *want, "{role:?} capped at {max:?}");
+    }
+}
+
+#[test]
+fn terms_never_add_a_right() {
+    for role in ProofRole::ALL {
+        let free = under_terms(role, None, true);
+        for max in ProofRole::ALL {
+            for download in [true, false] {
+                let capped = under_terms(role, Some(&terms(max, download)), true);
+                assert_eq!(capped.intersection(free), capped, "{role:?} at {max:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_default_terms_cap_nothing() {
+    for role in ProofRole::ALL {
+        assert_eq!(
+            under_terms(role, Some(&Terms::default()), true),
+            under_terms(role, None, true),
+            "{role:?}"
+        );
+    }
+}
+
+#[test]
+fn without_download_a_partner_views_but_does_not_download() {
+    let t = terms(ReviewerApprover, false);
+    let r = under_terms(Reviewer, Some(&t), true);
+    assert!(r.view && r.comment && !r.download);
+    let actor = Actor {
+        user_id: "user-me",
+        account_id: PARTNER,
+        profile: Observer,
+    };
+    let grants = [Grant {
+        to: Grantee::Account(PARTNER.into()),
+        inherited: true,
+        role: None,
+    }];
+    let item = Item {
+        kind: File,
+        account_id: OWN,
+        created_by_actor: false,
+        trashed: false,
+        grants: &grants,
+        terms: Some(&t),
+    };
+    assert!(check(&actor, &item, View).is_ok());
+    assert_eq!(check(&actor, &item, Download), Err(Refusal::Forbidden));
+    let free = Item {
+        terms: None,
+        ..item
+    };
+    assert!(check(&actor, &free, Download).is_ok());
+}
+
+#[test]
+fn terms_do_not_bind_the_owning_accounts_users() {
+    let t = terms(ReadOnly, false);
+    assert_eq!(
+        under_terms(Approver, Some(&t), false),
+        under_terms(Approver, None, false)
+    );
 }

@@ -4,7 +4,7 @@ use super::*;
 use Action::*;
 use Effect::*;
 use Side::*;
-use View::{Accepted as A, None as N, Pending as P, Rejected as R};
+use View::{Accepted as A, Expired as X, None as N, Pending as P, Rejected as R};
 
 const ADMIN: Profile = Profile::Admin;
 
@@ -133,7 +133,7 @@ fn billing_admins_act_like_admins() {
 /// Every combination either follows a row of the table or is refused; nothing else moves.
 #[test]
 fn every_combination_outside_the_table_changes_nothing() {
-    let all = [P, A, R, N];
+    let all = [P, A, R, X, N];
     let mut allowed = 0;
     for s in all {
         for r in all {
@@ -146,8 +146,9 @@ fn every_combination_outside_the_table_changes_nothing() {
             }
         }
     }
-    // Rows 1–6 once each; rows 7 and 8 once for each of the four values of x.
-    assert_eq!(allowed, 6 + 4 + 4);
+    // Rows 1–6 once each; the sender deleting a withheld request; row 7 for a rejected or
+    // expired sender view and each of the five values of x; row 8 for each value of x.
+    assert_eq!(allowed, 6 + 1 + 2 * 5 + 5);
 }
 
 fn facts() -> SendFacts {
@@ -306,4 +307,94 @@ fn views_listed_by_the_store_parse_as_pairs() {
     ] {
         assert_eq!(Views::parse_pair(bad), None, "{bad:?}");
     }
+}
+
+#[test]
+fn the_sender_deletes_a_withheld_request_and_it_is_gone_for_both() {
+    let out = go(P, N, Delete, Sender).unwrap();
+    assert_eq!(out.views, views(N, N));
+    assert!(out.effects.is_empty());
+}
+
+#[test]
+fn the_recipient_cannot_reach_a_withheld_request() {
+    for action in [Accept, Reject, Delete] {
+        assert_eq!(
+            transition(Views::WITHHELD, action, Recipient, ADMIN),
+            Err(Refusal::NotFound)
+        );
+    }
+}
+
+#[test]
+fn a_request_nobody_answered_expires_for_the_sender_and_leaves_the_recipient() {
+    for before in [Views::NEW, Views::WITHHELD] {
+        let out = expire(before).unwrap();
+        assert_eq!(out.views, views(X, N), "{before:?}");
+        assert_eq!(out.effects, vec![MailExpired]);
+    }
+}
+
+#[test]
+fn only_a_request_the_sender_waits_on_expires() {
+    for (s, r) in [(A, A), (R, R), (R, N), (N, R), (X, N), (N, N)] {
+        assert_eq!(
+            expire(views(s, r)),
+            Err(Refusal::InvalidState),
+            "{s:?} {r:?}"
+        );
+    }
+}
+
+#[test]
+fn an_expired_request_can_only_be_deleted_by_its_sender() {
+    let out = go(X, N, Delete, Sender).unwrap();
+    assert_eq!(out.views, views(N, N));
+    for action in [Accept, Reject] {
+        assert_eq!(go(X, N, action, Sender), Err(Refusal::InvalidState));
+    }
+    for action in [Accept, Reject, Delete] {
+        assert_eq!(go(X, N, action, Recipient), Err(Refusal::NotFound));
+    }
+}
+
+#[test]
+fn the_policy_accepts_like_row_1_with_nobody_acting() {
+    let out = accept_by_policy(Views::NEW).unwrap();
+    assert_eq!(out, go(P, P, Accept, Recipient).unwrap());
+    assert_eq!(accept_by_policy(Views::WITHHELD), Err(Refusal::NotFound));
+}
+
+#[test]
+fn send_rule_5_counts_a_withheld_request_like_any_pending_one() {
+    let f = SendFacts {
+        existing_to_address: vec![Views::WITHHELD],
+        ..facts()
+    };
+    assert_eq!(check_send(&f, 100), Err(Refusal::AlreadyInvited));
+}
+
+#[test]
+fn an_expired_request_blocks_nothing() {
+    let f = SendFacts {
+        existing_to_address: vec![views(X, N)],
+        incoming: vec![views(X, N)],
+        ..facts()
+    };
+    assert_eq!(check_send(&f, 100), Ok(()));
+}
+
+#[test]
+fn a_request_withheld_from_us_does_not_block_our_own() {
+    let f = SendFacts {
+        incoming: vec![Views::WITHHELD],
+        ..facts()
+    };
+    assert_eq!(check_send(&f, 100), Ok(()));
+}
+
+#[test]
+fn expired_is_a_view_name() {
+    assert_eq!(View::parse("expired"), Some(X));
+    assert_eq!(Views::parse_pair("expired:none"), Some(views(X, N)));
 }

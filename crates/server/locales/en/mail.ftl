@@ -49,6 +49,15 @@ mail-partner-rejected-body =
 
     { $link }
 
+## The recipient's partner request expired unanswered.
+mail-partner-expired-subject = Your partner request expired
+mail-partner-expired-body =
+    Hello,
+
+    Nobody answered the partner request you sent to { $email } in time, so it has expired. You may send a new one.
+
+    { $link }
+
 ## Something was shared with the recipient.
 mail-item-shared-subject = { $sharer } shared "{ $item }" with you
 mail-item-shared-body =

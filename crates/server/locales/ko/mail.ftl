@@ -46,6 +46,15 @@ mail-partner-rejected-body =
 
     { $link }
 
+## 받는 사람의 파트너 요청이 응답 없이 만료됨.
+mail-partner-expired-subject = 파트너 요청이 만료되었습니다
+mail-partner-expired-body =
+    안녕하세요.
+
+    { $email }에게 보낸 파트너 요청에 기한 안에 응답이 없어 요청이 만료되었습니다. 새 요청을 보낼 수 있습니다.
+
+    { $link }
+
 ## 받는 사람과 무언가를 공유함.
 mail-item-shared-subject = { $sharer }님이 "{ $item }"을(를) 공유했습니다
 mail-item-shared-body =

@@ -72,7 +72,8 @@ pub struct Relationship {
     pub id: String,
     /// `sent` or `received`.
     pub direction: String,
-    /// `pending`, `accepted` or `rejected`.
+    /// `pending`, `accepted`, `rejected`, or `expired` (the sender's view of a request
+    /// nobody answered in time).
     pub status: String,
     /// The invited address.
     pub email: String,
@@ -140,6 +141,7 @@ pub fn parse_status(raw: &str) -> Option<View> {
         "pending" => Some(View::Pending),
         "accepted" => Some(View::Accepted),
         "rejected" => Some(View::Rejected),
+        "expired" => Some(View::Expired),
         _ => None,
     }
 }

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod item_dto;
 pub mod metrics;
 pub mod params;
+pub mod partner_dto;
 pub mod security_log;
 pub mod service;
 pub mod web;

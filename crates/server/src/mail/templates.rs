@@ -111,6 +111,10 @@ fn arguments(
                 ],
             )
         }
+        MailMessage::PartnerExpired(m) => (
+            "mail-partner-expired",
+            vec![("email", m.email.clone()), ("link", partners_link)],
+        ),
         MailMessage::ItemShared(m) => (
             "mail-item-shared",
             vec![
@@ -150,8 +154,8 @@ fn url_escape(s: &str) -> String {
 mod tests {
     use super::*;
     use coproof_store::mail_messages::{
-        ItemShared, PartnerAccepted, PartnerInvitation, PartnerRejected, PasswordReset,
-        UserInvited, VerifyEmail,
+        ItemShared, PartnerAccepted, PartnerExpired, PartnerInvitation, PartnerRejected,
+        PasswordReset, UserInvited, VerifyEmail,
     };
     use coproof_store::outbox::MailKind;
 
@@ -193,6 +197,10 @@ mod tests {
             .into(),
             rejection(Some("Agency")),
             rejection(None),
+            PartnerExpired {
+                email: "kim@client.example".into(),
+            }
+            .into(),
             ItemShared {
                 sharer_name: "Ann".into(),
                 item_name: "Spring catalogue".into(),
@@ -263,7 +271,7 @@ mod tests {
 
     #[test]
     fn each_kind_carries_its_link_and_its_words() {
-        let cases: [(MailMessage, &str, &str, &str); 9] = [
+        let cases: [(MailMessage, &str, &str, &str); 10] = [
             (
                 every_message()[0].clone(),
                 "http://x/set-password?token=abc",
@@ -302,18 +310,24 @@ mod tests {
             ),
             (
                 every_message()[6].clone(),
+                "http://x/settings/account/partners",
+                "Your partner request expired",
+                "파트너 요청이 만료되었습니다",
+            ),
+            (
+                every_message()[7].clone(),
                 "http://x/proofs/p1",
                 "Ann shared \"Spring catalogue\" with you",
                 "Ann님이 \"Spring catalogue\"을(를) 공유했습니다",
             ),
             (
-                every_message()[7].clone(),
+                every_message()[8].clone(),
                 "http://x/verify-email?token=abc",
                 "Confirm your e-mail address for Coproof",
                 "Coproof 이메일 주소를 확인하십시오",
             ),
             (
-                every_message()[8].clone(),
+                every_message()[9].clone(),
                 "http://x/reset-password?token=abc",
                 "Reset your Coproof password",
                 "Coproof 비밀번호 재설정",

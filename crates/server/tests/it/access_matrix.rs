@@ -1,6 +1,7 @@
 //! The access matrix: every route of folders, files, proofs and shares, and the account's
-//! users, audit log, sessions, tokens, two-factor and the partner removal preview × every
-//! kind of caller → the expected status, as one table.
+//! users, audit log, sessions, tokens, two-factor, the partner removal preview, consent
+//! preview, history, policy and terms, and webhooks × every kind of caller → the expected
+//! status, as one table.
 //!
 //! The world: account Agency (own) with its billing admin, a supervisor, a manager who
 //! made everything, an observer who reviews the proof, a visitor with nothing shared; an
@@ -42,6 +43,8 @@ struct World {
     comment: String,
     /// The active partnership of Agency and Client.
     partner_rel: String,
+    /// Agency's pending request to Pending.
+    pending_rel: String,
     /// A webhook endpoint of Agency.
     webhook: String,
 }
@@ -72,10 +75,11 @@ async fn world(backend: Backend) -> World {
 
     let partner_rel = make_partners(&admin, &partner_admin).await;
     let former_rel = make_partners(&admin, &former_admin).await;
-    let (status, _) = admin
+    let (status, pending_rel) = admin
         .post("/api/v1/partners", json!({"email": pending.email()}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    let pending_rel = id(&pending_rel);
 
     let top = folder(&manager, "Top", None).await;
     let inner = folder(&manager, "Inner", Some(&top)).await;
@@ -142,6 +146,7 @@ async fn world(backend: Backend) -> World {
         proof,
         comment,
         partner_rel,
+        pending_rel,
         webhook,
     }
 }
@@ -185,6 +190,12 @@ enum Route {
     EndSupervisorsFreshToken,
     OfferTwoFactorWithWrongPassword,
     RemovalPreview,
+    ConsentPreview,
+    PartnerHistory,
+    GetPartnerPolicy,
+    PutPartnerPolicy,
+    GetTerms,
+    PutTerms,
     ListWebhooks,
     CreateWebhook,
     WebhookDeliveries,
@@ -339,6 +350,38 @@ async fn call(w: &World, route: Route, actor: &Client) -> StatusCode {
             format!("/api/v1/partners/{}/removal-preview", w.partner_rel),
             None,
         ),
+        Route::ConsentPreview => (
+            Method::GET,
+            format!("/api/v1/partners/{}/preview", w.pending_rel),
+            None,
+        ),
+        Route::PartnerHistory => (
+            Method::GET,
+            format!("/api/v1/partners/{}/history", w.partner_rel),
+            None,
+        ),
+        Route::GetPartnerPolicy => (Method::GET, "/api/v1/partner-policy".into(), None),
+        Route::PutPartnerPolicy => (
+            Method::PUT,
+            "/api/v1/partner-policy".into(),
+            Some(
+                json!({"incoming": "anyone", "allowed_domains": [], "blocked_domains": [],
+                        "auto_accept_domains": [], "request_lifetime_days": 30}),
+            ),
+        ),
+        Route::GetTerms => (
+            Method::GET,
+            format!("/api/v1/partners/{}/terms", w.partner_rel),
+            None,
+        ),
+        Route::PutTerms => (
+            Method::PUT,
+            format!("/api/v1/partners/{}/terms", w.partner_rel),
+            Some(
+                json!({"max_proof_role": "reviewer_approver", "download": true,
+                        "visible_users": "all"}),
+            ),
+        ),
         Route::ListWebhooks => (Method::GET, "/api/v1/webhooks".into(), None),
         Route::CreateWebhook => (
             Method::POST,
@@ -415,6 +458,12 @@ async fn every_route_for_every_caller(backend: Backend) {
         (Route::EndSupervisorsFreshToken, [404, 204, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
         (Route::OfferTwoFactorWithWrongPassword, [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401]),
         (Route::RemovalPreview,     [200, 403, 403, 403, 403, 200, 403, 403, 404, 404, 401]),
+        (Route::ConsentPreview,     [404, 403, 403, 403, 403, 404, 403, 403, 200, 404, 401]),
+        (Route::PartnerHistory,     [200, 403, 403, 403, 403, 200, 403, 403, 404, 404, 401]),
+        (Route::GetPartnerPolicy,   [200, 403, 403, 403, 403, 200, 403, 403, 200, 200, 401]),
+        (Route::PutPartnerPolicy,   [200, 403, 403, 403, 403, 200, 403, 403, 200, 200, 401]),
+        (Route::GetTerms,           [200, 403, 403, 403, 403, 200, 403, 403, 404, 404, 401]),
+        (Route::PutTerms,           [200, 403, 403, 403, 403, 200, 403, 403, 404, 404, 401]),
         (Route::ListWebhooks,       [200, 403, 403, 403, 403, 200, 403, 403, 200, 200, 401]),
         (Route::CreateWebhook,      [201, 403, 403, 403, 403, 201, 403, 403, 201, 201, 401]),
         (Route::WebhookDeliveries,  [200, 403, 403, 403, 403, 404, 403, 403, 404, 404, 401]),

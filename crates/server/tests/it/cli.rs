@@ -160,7 +160,10 @@ fn serve_help_documents_every_flag() {
         ("--hash-queue", "COPROOF_HASH_QUEUE"),
         ("--webhooks-allow-private", "COPROOF_WEBHOOKS_ALLOW_PRIVATE"),
         ("--webhooks-key-file", "COPROOF_WEBHOOKS_KEY_FILE"),
-        ("--webhooks-retry-max-secs", "COPROOF_WEBHOOKS_RETRY_MAX_SECS"),
+        (
+            "--webhooks-retry-max-secs",
+            "COPROOF_WEBHOOKS_RETRY_MAX_SECS",
+        ),
     ] {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
         assert!(help.contains(env), "{env} missing from:\n{help}");

@@ -868,9 +868,306 @@ async fn remove_partner_confirmation_page(backend: Backend) {
     );
 }
 
+/// The partner policy form saves what it shows and refuses bad input; a received request's
+/// "Review" page shows who asks and answers it; the history page tells what happened and
+/// whether the two accounts' contacts agree.
+async fn partner_policy_review_and_history_pages(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let kim = app.signup("Client", "kim@client.example").await;
+    app.add_user(&kim, "lee@client.example", "manager").await;
+
+    let mut k = signed_in_browser(&app, "kim@client.example").await;
+    let tab = k.get("/settings/account/partners").await;
+    assert!(tab
+        .body
+        .contains("href=\"/settings/account/partners/policy\""));
+    let page = k.get("/settings/account/partners/policy").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("value=\"anyone\" checked"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"30\""));
+    let saved = k
+        .post(
+            "/settings/account/partners/policy",
+            &[
+                ("incoming", "listed_domains"),
+                ("allowed_domains", "Agency.example\r\nb.example, c.example"),
+                ("blocked_domains", ""),
+                ("auto_accept_domains", ""),
+                ("request_lifetime_days", "7"),
+            ],
+        )
+        .await;
+    assert!(saved.url.ends_with("?ok=policy_saved"), "{}", saved.url);
+    assert!(saved.body.contains("The partner policy is saved."));
+    assert!(saved.body.contains("value=\"listed_domains\" checked"));
+    assert!(
+        saved.body.contains("agency.example\nb.example\nc.example"),
+        "{}",
+        saved.body
+    );
+    for bad in [
+        [("incoming", "anyone"), ("request_lifetime_days", "0")],
+        [("incoming", "sometimes"), ("request_lifetime_days", "30")],
+        [("incoming", "anyone"), ("request_lifetime_days", "many")],
+    ] {
+        let refused = k.post("/settings/account/partners/policy", &bad).await;
+        assert!(
+            refused.url.ends_with("?error=invalid_input"),
+            "{}",
+            refused.url
+        );
+    }
+    let (_, policy) = kim.get("/api/v1/partner-policy").await;
+    assert_eq!(policy["request_lifetime_days"], 7, "unchanged: {policy}");
+    // Not for a manager.
+    let mut l = signed_in_browser(&app, "lee@client.example").await;
+    let page = l.get("/settings/account/partners/policy").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+
+    // A received request: Review shows who asks, and its form accepts.
+    let rel = crate::support::partners::sent(&ann, &kim.email()).await;
+    let tab = k.get("/settings/account/partners").await;
+    let review = format!("/settings/account/partners/{rel}/review");
+    assert!(
+        tab.body.contains(&format!("href=\"{review}\"")),
+        "{}",
+        tab.body
+    );
+    let page = k.get(&review).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for expected in [
+        "Admin of Agency",
+        "ann@agency.example",
+        "id=\"sender-verified\"",
+        "Your users will see 1 of their users on Contacts.",
+        "Their users will see 2 of your users on Contacts.",
+        "Originals may be downloaded.",
+        &format!("action=\"/settings/account/partners/{rel}/accept\""),
+    ] {
+        assert!(page.body.contains(expected), "{expected}: {}", page.body);
+    }
+    let done = k
+        .post(&format!("/settings/account/partners/{rel}/accept"), &[])
+        .await;
+    assert!(done.url.ends_with("?ok=accepted"), "{}", done.url);
+    assert_eq!(k.get(&review).await.status, StatusCode::NOT_FOUND);
+
+    // The history page: what happened, what lies between, and that the check agrees.
+    let page = k.get(&format!("/settings/account/partners/{rel}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for expected in [
+        "data-action=\"received\"",
+        "data-action=\"accepted\"",
+        "Admin of Client accepted.",
+        "Their users on your Contacts: 1",
+        "Your users on their Contacts: 2",
+        "id=\"pair-consistent\"",
+    ] {
+        assert!(page.body.contains(expected), "{expected}: {}", page.body);
+    }
+    for path in [
+        "/settings/account/partners/01aaaaaaaaaaaaaaaaaaaaaaaa".to_string(),
+        "/settings/account/partners/nope".to_string(),
+        format!("/settings/account/partners/{rel}/sideways"),
+    ] {
+        assert_eq!(k.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // The terms form: only Lee, capped at reviewer, no download.
+    let (_, lee) = kim.get("/api/v1/users").await;
+    let lee_id = lee["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "lee@client.example")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(page.body.contains("id=\"save-terms\""), "{}", page.body);
+    let lee_field = format!("user-{lee_id}");
+    let saved = k
+        .post(
+            &format!("/settings/account/partners/{rel}/terms"),
+            &[
+                ("max_proof_role", "reviewer"),
+                ("visible", "chosen"),
+                (lee_field.as_str(), "1"),
+            ],
+        )
+        .await;
+    assert!(saved.url.ends_with("?ok=terms_saved"), "{}", saved.url);
+    let (_, terms) = kim.get(&format!("/api/v1/partners/{rel}/terms")).await;
+    assert_eq!(
+        terms,
+        serde_json::json!({"max_proof_role": "reviewer", "download": false,
+                           "visible_users": [lee_id]})
+    );
+    assert!(
+        saved.body.contains("<option value=\"reviewer\" selected>"),
+        "{}",
+        saved.body
+    );
+    let refused = k
+        .post(
+            &format!("/settings/account/partners/{rel}/terms"),
+            &[("max_proof_role", "author"), ("visible", "all")],
+        )
+        .await;
+    assert!(
+        refused.url.ends_with("?error=invalid_input"),
+        "{}",
+        refused.url
+    );
+}
+
+/// A live stream (`GET /live`) as a page's script reads it.
+struct LiveStream(reqwest::Response, String);
+
+impl LiveStream {
+    async fn open(b: &Browser, topics: &str) -> LiveStream {
+        let response = b
+            .http
+            .get(format!("{}/live?topics={topics}", b.base))
+            .send()
+            .await
+            .expect("the stream opens");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/event-stream",
+            "an event stream"
+        );
+        LiveStream(response, String::new())
+    }
+
+    /// The topic of the next `changed` event, or `None` after 10 s without one.
+    async fn next(&mut self) -> Option<String> {
+        self.next_within(10).await
+    }
+
+    async fn next_within(&mut self, secs: u64) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if let Some(end) = self.1.find("\n\n") {
+                let event: String = self.1.drain(..end + 2).collect();
+                if event.lines().any(|l| l == "event: changed") {
+                    return event
+                        .lines()
+                        .find_map(|l| l.strip_prefix("data: "))
+                        .map(str::to_string);
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.0.chunk())
+                .await
+                .ok()?;
+            let chunk = chunk.ok()??;
+            self.1.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+/// Live pages: the Partners and Contacts pages of an account hear of what changes for it,
+/// once committed, from this server or (PostgreSQL) another one on the same database; a
+/// request withheld by policy makes no sound; the pages carry the script and their topic.
+async fn live_pages_hear_what_changes_for_their_account(backend: Backend) {
+    use crate::support::partners::sent;
+    use serde_json::json;
+    let app = TestApp::start(backend).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let kim = app.signup("Client", "kim@client.example").await;
+    let bob = app.signup("Blocked", "bob@blocked.example").await;
+    let (status, _) = kim
+        .put(
+            "/api/v1/partner-policy",
+            json!({"incoming": "anyone", "allowed_domains": [],
+                   "blocked_domains": ["blocked.example"], "auto_accept_domains": [],
+                   "request_lifetime_days": 30}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // On PostgreSQL, Ann's page is served by a second server process.
+    let second = match backend {
+        Backend::Postgres => Some(TestApp::start_sharing(&app).await),
+        Backend::Sqlite => None,
+    };
+    let ann_app = second.as_ref().unwrap_or(&app);
+    let mut a = signed_in_browser(ann_app, "ann@agency.example").await;
+    let page = a.get("/settings/account/partners").await;
+    assert!(
+        page.body.contains("data-live=\"partners\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("src=\"/static/live.js\""));
+    let script = a.get("/static/live.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.body.contains("EventSource"));
+    let mut ann_live = LiveStream::open(&a, "partners,contacts").await;
+    let k = signed_in_browser(&app, "kim@client.example").await;
+    let mut kim_live = LiveStream::open(&k, "partners,contacts,proof:nope").await;
+
+    // Bob's request is withheld from Kim: nothing reaches Kim's page. Kim then adds a user
+    // (her Contacts change): that is the first thing Kim's stream hears.
+    sent(&bob, &kim.email()).await;
+    app.add_user(&kim, "lee@client.example", "observer").await;
+    assert_eq!(kim_live.next().await.as_deref(), Some("contacts"));
+
+    // Ann sends, Kim accepts: both Partners pages, then both Contacts pages (sync starts).
+    let rel = sent(&ann, &kim.email()).await;
+    assert_eq!(ann_live.next().await.as_deref(), Some("partners"));
+    assert_eq!(kim_live.next().await.as_deref(), Some("partners"));
+    let (status, _) = kim
+        .post(&format!("/api/v1/partners/{rel}/accept"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut heard = vec![ann_live.next().await, ann_live.next().await];
+    heard.sort();
+    assert_eq!(
+        heard,
+        vec![Some("contacts".into()), Some("partners".into())]
+    );
+
+    // Someone else's change is not heard: Bob's account adds a user, then Ann's does.
+    app.add_user(&bob, "bea@blocked.example", "observer").await;
+    app.add_user(&ann, "amy@agency.example", "observer").await;
+    assert_eq!(ann_live.next().await.as_deref(), Some("contacts"));
+
+    // Topics one may not follow are dropped: a visitor's stream hears no Contacts.
+    let visitor = app.add_user(&ann, "vic@agency.example", "visitor").await;
+    drop(visitor);
+    let v = signed_in_browser(&app, "vic@agency.example").await;
+    let mut vic_live = LiveStream::open(&v, "contacts,partners").await;
+    app.add_user(&ann, "ada@agency.example", "observer").await;
+    // (Ann's stream hears that change: it is on the bus that Vic's stream reads too.)
+    assert_eq!(ann_live.next().await.as_deref(), Some("contacts"));
+    assert_eq!(vic_live.next_within(1).await, None);
+    // Signed out, no stream: the log-in page instead.
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/live?topics=partners", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        anonymous.status().is_redirection(),
+        "{}",
+        anonymous.status()
+    );
+}
+
 on_both_backends!(
     pages_have_security_headers_and_forms_need_csrf,
+    live_pages_hear_what_changes_for_their_account,
     remove_partner_confirmation_page,
+    partner_policy_review_and_history_pages,
     language_comes_from_the_browser_then_the_switch_then_the_user,
     set_password_link_works_once,
     every_partner_refusal_is_a_translated_message,

@@ -797,7 +797,137 @@ async fn deliveries_outlive_a_kill(backend: Backend) {
     }
 }
 
+/// Partner events reach each side with what it may know: the sender hears of its own
+/// request, the recipient of what reaches it (never of a request its policy withheld, nor
+/// of its expiry); who acted is named to its own side, and to both once partners.
+async fn partner_events_reach_each_side_with_what_it_may_know(backend: Backend) {
+    let app = start(backend).await;
+    let ann = app.signup("Agency", "ann@agency.example").await;
+    let kim = app.signup("Client", "kim@client.example").await;
+    let (agency_rx, client_rx) = (Receiver::start().await, Receiver::start().await);
+    let partner_events = [
+        "partner.requested",
+        "partner.accepted",
+        "partner.rejected",
+        "partner.removed",
+        "partner.expired",
+    ];
+    let (_, agency_secret) = register(&ann, &agency_rx.url, &partner_events).await;
+    let (_, client_secret) = register(&kim, &client_rx.url, &partner_events).await;
+
+    let rel = crate::support::partners::sent(&ann, &kim.email()).await;
+    let (status, _) = kim
+        .post(&format!("/api/v1/partners/{rel}/accept"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = ann.delete(&format!("/api/v1/partners/{rel}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // Kim's policy now withholds everything; the request then expires.
+    let (status, _) = kim
+        .put(
+            "/api/v1/partner-policy",
+            json!({"incoming": "nobody", "allowed_domains": [], "blocked_domains": [],
+                   "auto_accept_domains": [], "request_lifetime_days": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let withheld = crate::support::partners::sent(&ann, &kim.email()).await;
+    let store = &app.state().store;
+    store.move_clock(2 * 86_400 * 1_000_000);
+    assert_eq!(
+        coproof_store::partners::expire_overdue(store)
+            .await
+            .unwrap(),
+        1
+    );
+
+    let agency = eventually("Agency's five partner events", secs(30), || async {
+        let got = agency_rx.accepted();
+        (got.len() >= 5).then_some(got)
+    })
+    .await;
+    let client = eventually("Client's three partner events", secs(30), || async {
+        let got = client_rx.accepted();
+        (got.len() >= 3).then_some(got)
+    })
+    .await;
+    let summary = |got: &[Received]| -> Vec<(String, String, String, Value)> {
+        let mut seen: Vec<_> = got
+            .iter()
+            .map(|r| {
+                let body = r.json();
+                let d = &body["data"];
+                (
+                    d["relationship"]["id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    body["type"].as_str().unwrap_or_default().to_string(),
+                    d["relationship"]["status"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    d["by"]["name"].clone(),
+                )
+            })
+            .collect();
+        // By relationship, then in the order things happen to one.
+        seen.sort_by_key(|(rel, event, ..)| {
+            (rel.clone(), partner_events.iter().position(|e| e == event))
+        });
+        seen
+    };
+    let row = |rel: &str, event: &str, status: &str, by: Value| {
+        (rel.to_string(), event.to_string(), status.to_string(), by)
+    };
+    let (ann_name, kim_name) = (json!("Admin of Agency"), json!("Admin of Client"));
+    let mut want_agency = vec![
+        row(&rel, "partner.requested", "pending", ann_name.clone()),
+        row(&rel, "partner.accepted", "accepted", kim_name.clone()),
+        row(&rel, "partner.removed", "none", ann_name.clone()),
+        row(&withheld, "partner.requested", "pending", ann_name.clone()),
+        row(&withheld, "partner.expired", "expired", Value::Null),
+    ];
+    want_agency.sort_by_key(|(rel, event, ..)| {
+        (rel.clone(), partner_events.iter().position(|e| e == event))
+    });
+    assert_eq!(summary(&agency), want_agency);
+    assert_eq!(
+        summary(&client),
+        vec![
+            // The recipient sees who invited it, as on its Partners tab.
+            row(&rel, "partner.requested", "pending", ann_name.clone()),
+            row(&rel, "partner.accepted", "accepted", kim_name.clone()),
+            row(&rel, "partner.removed", "none", Value::Null),
+        ]
+    );
+    for r in &agency {
+        assert!(verify(&agency_secret, r), "a bad signature: {r:?}");
+    }
+    for r in &client {
+        assert!(verify(&client_secret, r), "a bad signature: {r:?}");
+    }
+    // Partner ids as each side may know them: the recipient always knows the sender.
+    let first = client
+        .iter()
+        .find(|r| r.event() == "partner.requested")
+        .unwrap();
+    assert_eq!(
+        first.json()["data"]["relationship"]["partner_account"]["id"],
+        ann.account_id().as_str()
+    );
+    let sent = agency
+        .iter()
+        .find(|r| r.event() == "partner.requested")
+        .unwrap();
+    assert_eq!(
+        sent.json()["data"]["relationship"]["partner_account"],
+        Value::Null
+    );
+}
+
 on_both_backends!(
+    partner_events_reach_each_side_with_what_it_may_know,
     events_reach_the_right_accounts_signed,
     a_receiver_that_is_down_gets_each_event_later_once,
     a_private_address_is_refused_again_at_delivery,

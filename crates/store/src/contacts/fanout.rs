@@ -83,7 +83,8 @@ pub(crate) async fn user_added(store: &Store, tx: &mut Tx, user: &User) -> Store
 }
 
 /// Writes the member rows of users `user_ids` of `account_id` on the page of every active
-/// partner account with an id in (`after`, `up_to`]. Rows already there stay as they are.
+/// partner account with an id in (`after`, `up_to`] whose terms from `account_id` show
+/// them (a new user is never in a chosen list). Rows already there stay as they are.
 async fn insert_members(
     tx: &mut Tx,
     account_id: &str,
@@ -96,9 +97,10 @@ async fn insert_members(
          SELECT p.owner_id, c.id, 'member', c.account_id, c.name, c.email, c.company, NULL, \
            NULL, 'active', c.active, 0, c.name_key, c.search, $2, $2 \
          FROM contacts c, ({partners}) p \
-         WHERE c.owner_account_id = $1 AND c.id IN ({users}) \
+         WHERE c.owner_account_id = $1 AND c.id IN ({users}) AND {shown} \
          ON CONFLICT (owner_account_id, id) DO NOTHING",
         partners = active_partners(1, 3, 4),
+        shown = crate::partner_terms::visible("$1", "p.owner_id", "c.id"),
         users = placeholders(5, user_ids.len())
     );
     let mut insert = sqlx::query(&sql)

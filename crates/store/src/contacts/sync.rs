@@ -6,14 +6,20 @@
 //! - a user's name or active state changes: its `user` row and its `member` rows whose
 //!   partnership is active follow (ended rows are frozen);
 //! - a partnership starts: each side's users are upserted into the other's contacts,
-//!   everyone included, reviving rows of an earlier partnership (even deleted ones);
-//! - a partnership ends: that pair's member rows are marked `ended`, on both sides.
+//!   every user the side's terms show (`partner_terms`), reviving rows of an earlier
+//!   partnership (even deleted ones);
+//! - a partnership ends: that pair's member rows are marked `ended`, on both sides;
+//! - an account changes its terms for a partner: users it no longer shows end on the
+//!   partner's page (kept, frozen, like an ended partnership's), users it shows again are
+//!   revived there.
 //!
 //! On PostgreSQL these changes are serialized per account by the contacts advisory locks,
 //! the first step of the lock order (`locks.rs`).
 
 use super::INSERT_COLUMNS;
 use crate::model::User;
+use crate::partner_terms::visible;
+use crate::partnership;
 use crate::{locks, now_micros, Store, StoreResult, Tx};
 use coproof_core::contact::{name_key, search_text};
 
@@ -76,18 +82,29 @@ pub async fn user_changed(
 /// A partnership between `a` and `b` starts: every user of each appears on the other's
 /// page, rows left from an earlier partnership (even deleted ones) included and revived.
 pub async fn partnership_started(tx: &mut Tx, a: &str, b: &str) -> StoreResult<()> {
-    let now = now_micros();
     for (owner, partner) in [(a, b), (b, a)] {
+        show_users(tx, owner, partner).await?;
+    }
+    Ok(())
+}
+
+/// Upserts every user of `partner` that its terms show `owner` as an active member row
+/// on `owner`'s page.
+async fn show_users(tx: &mut Tx, owner: &str, partner: &str) -> StoreResult<()> {
+    let now = now_micros();
+    {
         sqlx::query(&format!(
             "INSERT INTO contacts ({INSERT_COLUMNS}) \
              SELECT $1, c.id, 'member', c.account_id, c.name, c.email, c.company, NULL, NULL, \
                'active', c.active, 0, c.name_key, c.search, $3, $3 \
              FROM contacts c WHERE c.owner_account_id = $2 AND c.kind = 'user' \
+             AND {shown} \
              ON CONFLICT (owner_account_id, id) DO UPDATE SET kind = 'member', \
                account_id = excluded.account_id, name = excluded.name, email = excluded.email, \
                company = excluded.company, partnership = 'active', active = excluded.active, \
                hidden = 0, name_key = excluded.name_key, search = excluded.search, \
-               updated_at = excluded.updated_at"
+               updated_at = excluded.updated_at",
+            shown = visible("$2", "$1", "c.id")
         ))
         .bind(owner)
         .bind(partner)
@@ -96,6 +113,28 @@ pub async fn partnership_started(tx: &mut Tx, a: &str, b: &str) -> StoreResult<(
         .await?;
     }
     Ok(())
+}
+
+/// `account` changed its terms for `partner`: while the two are partners, the users it
+/// no longer shows end on `partner`'s page, and those it shows are there, active.
+pub async fn terms_changed(tx: &mut Tx, account: &str, partner: &str) -> StoreResult<()> {
+    if !partnership::exists(&mut **tx, account, partner).await? {
+        return Ok(());
+    }
+    sqlx::query(&format!(
+        "UPDATE contacts SET partnership = 'ended', updated_at = $3 \
+         WHERE (owner_account_id, id) IN \
+           (SELECT CAST($1 AS TEXT), u.id FROM users u WHERE u.account_id = $2 \
+            AND NOT {shown}) \
+         AND kind = 'member' AND partnership = 'active'",
+        shown = visible("$2", "$1", "u.id")
+    ))
+    .bind(partner)
+    .bind(account)
+    .bind(now_micros())
+    .execute(&mut **tx)
+    .await?;
+    show_users(tx, partner, account).await
 }
 
 /// The partnership between `a` and `b` ends: the members synced so far stay on both

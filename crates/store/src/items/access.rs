@@ -8,6 +8,7 @@ use crate::model::User;
 use crate::{ids, StoreResult};
 use coproof_core::access::{self, Grant, Grantee, Item, Operation, Rights};
 use coproof_core::sharing::{ItemKind, ProofRole};
+use coproof_core::terms::Terms;
 use coproof_core::Refusal;
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
@@ -17,7 +18,9 @@ use sqlx::{AnyConnection, Either, FromRow};
 /// - `item`: account, creator, name, the path of its own (folder) or containing folder,
 ///   the latest trash time on the chain of folders (the item itself included when it is
 ///   a folder), `creator` when the actor created one of those folders;
-/// - `share`: item type, item id, user, account, role.
+/// - `share`: item type, item id, user, account, role;
+/// - `terms`: the terms the item's account set for the actor's account, if any: max proof
+///   role, download (as `trashed_at`), whether every user is visible.
 type FactRow = (
     String,
     Option<String>,
@@ -74,7 +77,11 @@ fn facts_sql(kind: ItemKind) -> String {
          UNION ALL \
          SELECT 'share', s.item_type, s.item_id, s.user_id, s.account_id, NULL, s.role \
          FROM (SELECT id FROM chain UNION SELECT $3) x CROSS JOIN shares s \
-         WHERE s.item_id = x.id AND (s.user_id = $1 OR s.account_id = $2)"
+         WHERE s.item_id = x.id AND (s.user_id = $1 OR s.account_id = $2) \
+         UNION ALL \
+         SELECT 'terms', t.max_proof_role, NULL, NULL, NULL, t.download, NULL \
+         FROM {table} i JOIN partner_terms t ON t.account_id = i.account_id \
+           AND t.partner_account_id = $2 WHERE i.id = $3"
     )
 }
 
@@ -150,8 +157,20 @@ fn decide(
     let mut created_by_actor = false;
     let mut trashed = false;
     let mut grants = Vec::new();
+    let mut terms = None;
     for (source, a, b, c, d, trashed_at, role) in rows {
         match source.as_str() {
+            "terms" => {
+                // Only the proof role and download bear on access.
+                terms = Some(Terms {
+                    max_proof_role: a
+                        .as_deref()
+                        .and_then(|r| ProofRole::parse(r).ok())
+                        .unwrap_or(ProofRole::ReadOnly),
+                    download: trashed_at.unwrap_or(0) != 0,
+                    ..Terms::default()
+                });
+            }
             "item" => {
                 created_by_actor =
                     b.as_deref() == Some(user.id.as_str()) || role.as_deref() == Some("creator");
@@ -188,6 +207,7 @@ fn decide(
         created_by_actor,
         trashed,
         grants: &grants,
+        terms: terms.as_ref(),
     };
     let rights = access::check(&super::actor(user), &item, op)?;
     Ok(Authorized {

@@ -277,6 +277,11 @@ pub async fn add_version(
         .execute(&mut *tx)
         .await?;
     let proof = load(&mut tx, id).await?;
+    crate::live::notify(
+        &mut tx,
+        vec![crate::live::Change::proof(&proof.account_id, id)],
+    )
+    .await?;
     tx.commit().await?;
     Ok(proof)
 }
@@ -331,6 +336,11 @@ pub async fn decide(
         &[&proof.account_id, &actor.account_id],
         crate::webhooks::WebhookEvent::ProofDecided,
         data,
+    )
+    .await?;
+    crate::live::notify(
+        &mut tx,
+        vec![crate::live::Change::proof(&proof.account_id, id)],
     )
     .await?;
     tx.commit().await?;

@@ -2,7 +2,7 @@
 
 use super::Account;
 use crate::{col, StoreError, StoreResult};
-use coproof_core::partner::{Side, View, Views};
+use coproof_core::partner::{self, Side, View, Views};
 use sqlx::any::AnyRow;
 
 /// One relationship as stored.
@@ -17,6 +17,9 @@ pub struct Relationship {
     pub accepted_once: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the request expires if the sender still waits on it then (the recipient
+    /// policy's lifetime after it was sent).
+    pub expires_at: Option<i64>,
 }
 
 /// Who sent a request.
@@ -43,7 +46,7 @@ pub struct Seen {
 
 pub(crate) const REL_COLUMNS: &str = "r.id, r.sender_account_id, r.sender_user_id, r.email, \
      r.recipient_account_id, r.sender_view, r.recipient_view, r.accepted_once, \
-     r.created_at, r.updated_at";
+     r.created_at, r.updated_at, r.expires_at";
 
 fn view(raw: &str) -> StoreResult<View> {
     View::parse(raw).ok_or_else(|| StoreError::Corrupt(format!("view {raw:?}")))
@@ -64,18 +67,41 @@ impl Relationship {
             accepted_once: col::<i64>(row, "accepted_once")? != 0,
             created_at: col(row, "created_at")?,
             updated_at: col(row, "updated_at")?,
+            expires_at: col(row, "expires_at")?,
         })
+    }
+
+    /// Whether the sender still waits on this request at `now` although its time is up
+    /// (the expiry sweep has not reached it yet).
+    pub fn is_overdue(&self, now: i64) -> bool {
+        self.views.awaits_answer() && self.expires_at.is_some_and(|t| t <= now)
+    }
+
+    /// The relationship as it stands at `now`: an overdue request is already expired,
+    /// whether or not the sweep has written it.
+    pub fn as_of(mut self, now: i64) -> Relationship {
+        if self.is_overdue(now) {
+            if let Ok(out) = partner::expire(self.views) {
+                self.views = out.views;
+            }
+        }
+        self
+    }
+
+    /// The side `account_id` is on, whatever its view.
+    pub fn party(&self, account_id: &str) -> Option<Side> {
+        if self.sender_account_id == account_id {
+            Some(Side::Sender)
+        } else if self.recipient_account_id.as_deref() == Some(account_id) {
+            Some(Side::Recipient)
+        } else {
+            None
+        }
     }
 
     /// The side `account_id` is on, if it can see this relationship at all.
     pub fn side_of(&self, account_id: &str) -> Option<Side> {
-        let side = if self.sender_account_id == account_id {
-            Side::Sender
-        } else if self.recipient_account_id.as_deref() == Some(account_id) {
-            Side::Recipient
-        } else {
-            return None;
-        };
+        let side = self.party(account_id)?;
         (self.views.of(side) != View::None).then_some(side)
     }
 }

@@ -13,6 +13,8 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use coproof_core::access::{Operation, Rights};
+use coproof_core::Refusal;
 use coproof_store::items::files;
 use futures_util::TryStreamExt;
 use object_store::{GetOptions, GetRange};
@@ -85,7 +87,8 @@ impl ContentQuery {
     params(("id" = String, Path), ContentQuery, ("Range" = Option<String>, Header, description = "bytes=a-b")),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
               (status = 206, content_type = "application/octet-stream", body = Vec<u8>),
-              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 416, body = ErrorBody)))]
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 416, body = ErrorBody)))]
 pub async fn content(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,19 +96,25 @@ pub async fn content(
     ApiQuery(query): ApiQuery<ContentQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (file, _) = files::get(&state.store, &caller.user, &id).await?;
-    send_file(&state, &file, &headers, &query).await
+    let (file, access) = files::get(&state.store, &caller.user, &id).await?;
+    send_file(&state, &file, access.rights, &headers, &query).await
 }
 
 /// Streams a file's bytes (all, or the requested range), as a download or, for a
-/// picture or a PDF asked for `inline`, to be shown in one of our pages.
+/// picture or a PDF asked for `inline`, to be shown in one of our pages. Showing needs
+/// the right to view (which the caller has); a download needs the right to download,
+/// which a partner's terms may withhold (403).
 pub async fn send_file(
     state: &AppState,
     file: &files::File,
+    rights: Rights,
     headers: &HeaderMap,
     query: &ContentQuery,
 ) -> ApiResult<Response> {
     let in_page = query.inline() && disposition::shows_in_page(&file.content_type);
+    if !in_page && !rights.allows(Operation::Download) {
+        return Err(Refusal::Forbidden.into());
+    }
     let size = u64::try_from(file.size).unwrap_or(0);
     let wanted = range::parse(
         headers.get(header::RANGE).and_then(|v| v.to_str().ok()),

@@ -6,6 +6,7 @@ pub mod contacts_csv;
 pub mod files;
 pub mod folders;
 pub mod identity;
+pub mod partner_policy;
 pub mod partners;
 pub mod proofs;
 pub mod sessions;
@@ -45,6 +46,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(partners::accept))
         .routes(routes!(partners::reject))
         .routes(routes!(partners::removal_preview))
+        .routes(routes!(partners::preview))
+        .routes(routes!(partners::history))
+        .routes(routes!(partners::get_terms, partners::put_terms))
+        .routes(routes!(partner_policy::get, partner_policy::put))
         .routes(routes!(audit::list))
         .routes(routes!(contacts::list, contacts::add))
         .routes(routes!(contacts::delete))

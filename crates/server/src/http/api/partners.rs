@@ -3,6 +3,7 @@
 use crate::http::dto::{parse_status, Relationship, RemovalPreview};
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{next_cursor, ApiJson, ApiQuery, Caller, PageQuery};
+use crate::http::partner_dto::{ConsentPreview, History, HistoryEvent, TermsBody};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,7 +11,7 @@ use axum::Json;
 use coproof_core::partner::{Action, Side};
 use coproof_core::Refusal;
 use coproof_store::partners::{self, ListFilter};
-use coproof_store::removal_preview;
+use coproof_store::{partner_history, partner_preview, partner_terms, removal_preview};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -23,7 +24,7 @@ pub struct RelationshipList {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PartnerQuery {
-    /// `pending`, `accepted` or `rejected`.
+    /// `pending`, `accepted`, `rejected` or `expired`.
     pub status: Option<String>,
     /// `sent` or `received`.
     pub direction: Option<String>,
@@ -49,7 +50,7 @@ pub async fn list(
         status: match query.status.as_deref() {
             None | Some("") => None,
             Some(s) => Some(parse_status(s).ok_or_else(|| {
-                ApiError::invalid_input("status must be pending, accepted or rejected")
+                ApiError::invalid_input("status must be pending, accepted, rejected or expired")
             })?),
         },
         direction: match query.direction.as_deref() {
@@ -125,6 +126,74 @@ pub async fn removal_preview(
 ) -> ApiResult<Json<RemovalPreview>> {
     let preview = removal_preview::get(&state.store, &caller.user, &id).await?;
     Ok(Json(RemovalPreview::from(&preview)))
+}
+
+/// Who asks, how many people each side will see, and the terms offered: what an admin of
+/// the recipient account reads before accepting. A request pending for the caller's
+/// account as its recipient only; changes nothing.
+#[utoipa::path(get, path = "/partners/{id}/preview", tag = "partners", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = ConsentPreview), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConsentPreview>> {
+    let preview = partner_preview::get(&state.store, &caller.user, &id).await?;
+    Ok(Json(ConsentPreview::from(&preview)))
+}
+
+/// What the caller's account may know of the relationship's life, oldest first: each
+/// change told from its side, with the reason when no user answered.
+#[utoipa::path(get, path = "/partners/{id}/history", tag = "partners", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = History), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<History>> {
+    let events = partner_history::get(&state.store, &caller.user, &id).await?;
+    Ok(Json(History {
+        events: events.iter().map(HistoryEvent::from).collect(),
+    }))
+}
+
+/// The terms your account set for this partner: the highest proof role its users may get
+/// on what you share, whether they may download originals, and which of your users it
+/// sees on Contacts. An active partnership only.
+#[utoipa::path(get, path = "/partners/{id}/terms", tag = "partners", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = TermsBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn get_terms(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TermsBody>> {
+    let terms = partner_terms::get(&state.store, &caller.user, &id).await?;
+    Ok(Json(TermsBody::from(&terms)))
+}
+
+/// Replaces the terms your account set for this partner. They cap rights (never add
+/// them) from the partner's next request on; users taken out of `visible_users` leave the
+/// partner's Contacts (kept there as ended), users put back return.
+#[utoipa::path(put, path = "/partners/{id}/terms", tag = "partners", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = TermsBody,
+    responses((status = 200, body = TermsBody), (status = 400, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn put_terms(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<TermsBody>,
+) -> ApiResult<Json<TermsBody>> {
+    // Who may, and which partnership, before what was typed.
+    partner_terms::get(&state.store, &caller.user, &id).await?;
+    let terms = partner_terms::put(&state.store, &caller.user, &id, body.to_terms()?).await?;
+    Ok(Json(TermsBody::from(&terms)))
 }
 
 async fn act(

@@ -74,12 +74,14 @@ pub async fn get(
     Ok(Json(Proof::from(&proof)))
 }
 
-/// The bytes of the proof's current version (for everyone who can see the proof).
+/// The bytes of the proof's current version: shown in a page for everyone who can see the
+/// proof, downloaded by those whose terms allow it (403 otherwise).
 #[utoipa::path(get, path = "/proofs/{id}/content", tag = "proofs", security(("bearer" = [])),
     params(("id" = String, Path), super::files::ContentQuery),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
               (status = 206, content_type = "application/octet-stream", body = Vec<u8>),
-              (status = 404, body = ErrorBody), (status = 416, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 416, body = ErrorBody)))]
 pub async fn content(
     State(state): State<AppState>,
     caller: Caller,
@@ -87,9 +89,9 @@ pub async fn content(
     ApiQuery(query): ApiQuery<super::files::ContentQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (proof, _) = proofs::get(&state.store, &caller.user, &id).await?;
+    let (proof, access) = proofs::get(&state.store, &caller.user, &id).await?;
     let file = files::get_for_proof(&state.store, &proof.file_id).await?;
-    super::files::send_file(&state, &file, &headers, &query).await
+    super::files::send_file(&state, &file, access.rights, &headers, &query).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -20,6 +20,9 @@ pub mod home;
 pub mod i18n;
 pub mod identity;
 pub mod items;
+pub mod live;
+pub mod partner_detail;
+pub mod partner_policy;
 pub mod partners;
 pub mod profile;
 pub mod request;
@@ -101,6 +104,14 @@ pub fn routes() -> Router<AppState> {
             get(partners::page).post(partners::send),
         )
         .route(
+            "/settings/account/partners/policy",
+            get(partner_policy::page).post(partner_policy::save),
+        )
+        .route(
+            "/settings/account/partners/{id}",
+            get(partner_detail::history),
+        )
+        .route(
             "/settings/account/partners/{id}/{action}",
             get(partners::confirm).post(partners::act),
         )
@@ -147,7 +158,20 @@ pub fn routes() -> Router<AppState> {
         .route("/files/{id}/share", post(items::share_file))
         .route("/shares/{id}/delete", post(items::delete_share))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/live.js", get(live_script))
+        .route("/live", get(live::stream))
         .layer(axum::middleware::from_fn(headers::security_headers))
+}
+
+async fn live_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../../static/live.js"),
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {

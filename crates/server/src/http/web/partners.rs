@@ -27,7 +27,7 @@ pub struct Row {
     /// `sent` or `received`.
     pub direction: &'static str,
     pub direction_label: String,
-    /// `pending`, `accepted` or `rejected`.
+    /// `pending`, `accepted`, `rejected` or `expired`.
     pub status: &'static str,
     pub status_label: String,
     pub email: String,
@@ -145,6 +145,9 @@ pub async fn act(
         "accept" => (Action::Accept, "accepted"),
         "reject" => (Action::Reject, "rejected"),
         "delete" => (Action::Delete, "deleted"),
+        "terms" => {
+            return super::partner_detail::save_terms(&state, AdminPost { posted, me }, &id).await
+        }
         _ => return Err(posted.req.fail(Refusal::NotFound)),
     };
     let to = match partners::act(&state.store, &me, &id, action).await {
@@ -208,18 +211,29 @@ struct RemovePage {
     proofs: Block,
 }
 
+/// The pages of one relationship's actions: `remove` and `review`.
+///
 /// "Remove partner" confirmation (`GET /settings/account/partners/{id}/remove`): what stays
 /// (shares both ways, contacts kept as ended), what stops (sync, new shares) and the open
 /// proofs with the partner's approvers; its form posts to the `delete` action.
 pub async fn confirm(
     State(state): State<AppState>,
     Path((id, action)): Path<(String, String)>,
-    Admin { req, me }: Admin,
+    admin: Admin,
 ) -> Result<Response, PageError> {
-    if action != "remove" {
-        return Err(req.fail(Refusal::NotFound));
+    match action.as_str() {
+        "remove" => remove(&state, admin, &id).await,
+        "review" => super::partner_detail::review(&state, admin, &id).await,
+        _ => Err(admin.req.fail(Refusal::NotFound)),
     }
-    let preview = removal_preview::get(&state.store, &me, &id)
+}
+
+async fn remove(
+    state: &AppState,
+    Admin { req, me }: Admin,
+    id: &str,
+) -> Result<Response, PageError> {
+    let preview = removal_preview::get(&state.store, &me, id)
         .await
         .or_page(&req)?;
     let c = req.chrome("partners-remove-title");
