@@ -4,7 +4,9 @@
 //! partner's Contacts; putting them back revives them, in the same transaction.
 
 use crate::model::User;
-use crate::{col, contacts, live, locks, now_micros, partners, Store, StoreError, StoreResult, Tx};
+use crate::{
+    col, contacts, ids, live, locks, now_micros, partners, Store, StoreError, StoreResult, Tx,
+};
 use coproof_core::partner::{self, View};
 use coproof_core::sharing::ProofRole;
 use coproof_core::terms::{Terms, VisibleUsers};
@@ -114,6 +116,15 @@ async fn write(tx: &mut Tx, account: &str, partner: &str, terms: &Terms) -> Stor
     .await?;
     if let VisibleUsers::Only(ids) = &terms.visible_users {
         for user in ids {
+            let not_ours = || {
+                Refusal::InvalidInput(format!(
+                    "visible_users: {:?} is not a user of your account.",
+                    user.chars().take(40).collect::<String>()
+                ))
+            };
+            if !ids::looks_like_id(user) {
+                return Err(not_ours().into());
+            }
             let written = sqlx::query(
                 "INSERT INTO partner_visible_users (account_id, partner_account_id, user_id) \
                  SELECT $1, $2, id FROM users WHERE id = $3 AND account_id = $1",
@@ -124,11 +135,7 @@ async fn write(tx: &mut Tx, account: &str, partner: &str, terms: &Terms) -> Stor
             .execute(&mut **tx)
             .await?;
             if written.rows_affected() == 0 {
-                return Err(Refusal::InvalidInput(format!(
-                    "visible_users: {:?} is not a user of your account.",
-                    user.chars().take(40).collect::<String>()
-                ))
-                .into());
+                return Err(not_ours().into());
             }
         }
     }

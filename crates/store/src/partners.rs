@@ -178,7 +178,9 @@ static SEND_FACTS: LazyLock<String> = LazyLock::new(|| {
      (SELECT COUNT(*) FROM relationships WHERE sender_account_id = $1 \
         AND created_at > $3) AS sent_last_hour, \
      (SELECT MIN(created_at) FROM relationships WHERE sender_account_id = $1 \
-        AND created_at > $3) AS oldest \
+        AND created_at > $3) AS oldest, \
+     (SELECT COUNT(*) FROM webhook_subscriptions WHERE event = 'partner.requested' \
+        AND (account_id = $1 OR account_id = o.account_id)) AS hooks \
      FROM (SELECT 1 AS one) base LEFT JOIN users o ON o.email = $2 AND o.email_verified = 1 \
      LEFT JOIN partner_policies p ON p.account_id = o.account_id"
     )
@@ -367,13 +369,18 @@ async fn send_now(
         Views::new(View::None, View::None),
         views,
     ));
+    // Events only when either account has an endpoint for them (most sends: none, and
+    // the send is the hot path).
+    let hooked = count("hooks")? > 0;
     let requested = |side| event_data(&rel, side, views, Some(actor), None);
-    writes.push(webhooks::statement(
-        sender,
-        WebhookEvent::PartnerRequested,
-        &requested(Side::Sender),
-    ));
-    if let (Some(recipient), false) = (&recipient, arrival == Arrival::Withheld) {
+    if hooked {
+        writes.push(webhooks::statement(
+            sender,
+            WebhookEvent::PartnerRequested,
+            &requested(Side::Sender),
+        ));
+    }
+    if let (Some(recipient), false, true) = (&recipient, arrival == Arrival::Withheld, hooked) {
         writes.push(webhooks::statement(
             recipient,
             WebhookEvent::PartnerRequested,

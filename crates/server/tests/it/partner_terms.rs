@@ -55,6 +55,8 @@ async fn the_terms_read_save_and_refuse_bad_input(backend: Backend) {
         terms("reviewer", true, json!([1, 2])),
         terms("reviewer", true, json!([kim.user_id()])),
         terms("reviewer", true, json!(["nobody"])),
+        terms("reviewer", true, json!(["\u{0}"])),
+        terms("reviewer", true, json!(["x".repeat(5000)])),
         json!({"max_proof_role": "reviewer", "download": "yes", "visible_users": "all"}),
         json!({"max_proof_role": "reviewer"}),
     ] {
