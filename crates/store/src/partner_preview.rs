@@ -3,8 +3,8 @@
 //! and the terms offered.
 
 use crate::model::{Account, Relationship, User, REL_COLUMNS};
-use crate::partner_terms;
 use crate::{col, ids, Store, StoreResult};
+use crate::{partner_terms, partnership};
 use coproof_core::partner::{self, Side, View};
 use coproof_core::terms::Terms;
 use coproof_core::Refusal;
@@ -45,8 +45,8 @@ pub async fn get(store: &Store, actor: &User, id: &str) -> StoreResult<Preview> 
            AND {ours_shown}) AS ours \
          FROM relationships r JOIN users su ON su.id = r.sender_user_id \
          JOIN accounts sa ON sa.id = r.sender_account_id WHERE r.id = $1",
-        theirs_shown = partner_terms::visible("r.sender_account_id", "$2", "u.id"),
-        ours_shown = partner_terms::visible("$2", "r.sender_account_id", "u.id"),
+        theirs_shown = partnership::visible("r.sender_account_id", "$2", "u.id"),
+        ours_shown = partnership::visible("$2", "r.sender_account_id", "u.id"),
     ))
     .bind(id)
     .bind(&actor.account_id)

@@ -1,7 +1,8 @@
 //! The terms an account sets for each partner (`coproof_core::terms`): read by the access
 //! facts (`items/access.rs`) and the contacts sync, changed by the account's admins on an
 //! active partnership. Taking users out of the visible list ends their rows on the
-//! partner's Contacts; putting them back revives them, in the same transaction.
+//! partner's Contacts; putting them back revives them, in the same transaction. The SQL
+//! condition "the partner sees this user" is `partnership::visible`.
 
 use crate::model::User;
 use crate::{
@@ -11,19 +12,6 @@ use coproof_core::partner::{self, View};
 use coproof_core::sharing::ProofRole;
 use coproof_core::terms::{Terms, VisibleUsers};
 use coproof_core::Refusal;
-
-/// SQL: user `user` of account `account` is one that account `partner` may see on its
-/// Contacts under `account`'s terms (no terms, or terms showing all, or the user listed).
-/// The arguments are SQL expressions.
-pub(crate) fn visible(account: &str, partner: &str, user: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT 1 FROM partner_terms t WHERE t.account_id = {account} \
-           AND t.partner_account_id = {partner} AND t.visible_all = 0 \
-           AND NOT EXISTS (SELECT 1 FROM partner_visible_users v \
-             WHERE v.account_id = t.account_id AND v.partner_account_id = t.partner_account_id \
-             AND v.user_id = {user}))"
-    )
-}
 
 /// The terms `account` set for `partner_account`; the defaults where it set none.
 pub(crate) async fn of(

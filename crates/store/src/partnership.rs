@@ -41,6 +41,19 @@ where
     Ok(n > 0)
 }
 
+/// SQL: user `user` of account `account` is one that account `partner` may see on its
+/// Contacts under `account`'s terms (no terms, or terms showing all, or the user listed).
+/// The arguments are SQL expressions.
+pub(crate) fn visible(account: &str, partner: &str, user: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM partner_terms t WHERE t.account_id = {account} \
+           AND t.partner_account_id = {partner} AND t.visible_all = 0 \
+           AND NOT EXISTS (SELECT 1 FROM partner_visible_users v \
+             WHERE v.account_id = t.account_id AND v.partner_account_id = t.partner_account_id \
+             AND v.user_id = {user}))"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,7 +100,7 @@ async fn insert_members(
          WHERE c.owner_account_id = $1 AND c.id IN ({users}) AND {shown} \
          ON CONFLICT (owner_account_id, id) DO NOTHING",
         partners = active_partners(1, 3, 4),
-        shown = crate::partner_terms::visible("$1", "p.owner_id", "c.id"),
+        shown = crate::partnership::visible("$1", "p.owner_id", "c.id"),
         users = placeholders(5, user_ids.len())
     );
     let mut insert = sqlx::query(&sql)

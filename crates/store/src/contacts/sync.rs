@@ -18,8 +18,8 @@
 
 use super::INSERT_COLUMNS;
 use crate::model::User;
-use crate::partner_terms::visible;
 use crate::partnership;
+use crate::partnership::visible;
 use crate::{locks, now_micros, Store, StoreResult, Tx};
 use coproof_core::contact::{name_key, search_text};
 
