@@ -3,19 +3,52 @@
 use anyhow::{bail, Context};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// The addresses of the server's processes (`--processes`): each request goes to the next,
+/// as a round-robin load balancer would send it.
+#[derive(Clone)]
+pub struct Bases {
+    list: Arc<[String]>,
+    next: Arc<AtomicUsize>,
+}
+
+impl Bases {
+    pub fn new(list: Vec<String>) -> Bases {
+        Bases {
+            list: list.into(),
+            next: Arc::default(),
+        }
+    }
+
+    /// The address for the next request.
+    pub fn pick(&self) -> &str {
+        &self.list[self.next.fetch_add(1, Ordering::Relaxed) % self.list.len()]
+    }
+
+    /// The first process's address (for what any process answers alike).
+    pub fn first(&self) -> &str {
+        &self.list[0]
+    }
+
+    pub fn all(&self) -> &[String] {
+        &self.list
+    }
+}
 
 #[derive(Clone)]
 pub struct Api {
     pub http: reqwest::Client,
-    pub base: String,
+    pub base: Bases,
     pub token: Option<String>,
 }
 
 impl Api {
-    pub fn anonymous(http: &reqwest::Client, base: &str) -> Api {
+    pub fn anonymous(http: &reqwest::Client, base: &Bases) -> Api {
         Api {
             http: http.clone(),
-            base: base.to_string(),
+            base: base.clone(),
             token: None,
         }
     }
@@ -26,7 +59,9 @@ impl Api {
         path: &str,
         body: Option<&Value>,
     ) -> anyhow::Result<(StatusCode, Value)> {
-        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base.pick(), path));
         if let Some(token) = &self.token {
             req = req.bearer_auth(token);
         }
@@ -47,7 +82,7 @@ impl Api {
     /// server it measures (parsing each 15 KB page, even into nothing, took a quarter of
     /// the client's time). The tests check what the pages hold.
     pub async fn page_has_contacts(&self, path: &str) -> anyhow::Result<bool> {
-        let mut req = self.http.get(format!("{}{}", self.base, path));
+        let mut req = self.http.get(format!("{}{}", self.base.pick(), path));
         if let Some(token) = &self.token {
             req = req.bearer_auth(token);
         }

@@ -289,7 +289,14 @@ async fn build(server: &Server, args: &Args) -> anyhow::Result<Data> {
         .await?;
     }
     tx.commit().await?;
-    sqlx::query("ANALYZE")
+    // Statistics for the planners; on PostgreSQL also the visibility map, so that index-only
+    // scans read no table pages: what autovacuum gives a database that was not just filled
+    // by one bulk load a moment ago.
+    let settle = match store.backend() {
+        coproof_store::Backend::Sqlite => "ANALYZE",
+        coproof_store::Backend::Postgres => "VACUUM ANALYZE",
+    };
+    sqlx::query(settle)
         .execute(&mut *store.read().await?)
         .await?;
     let api = |token: String| Api {

@@ -5,6 +5,7 @@
 //! `cargo run --release -p coproof-bench -- --scale small|full [--database-url URL] --json PATH`
 
 mod api;
+mod consistency;
 mod contacts_data;
 mod data;
 mod load;
@@ -48,13 +49,24 @@ pub struct Args {
     /// Only these measurements (comma-separated names); default all.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// `coproof serve` processes on the one database (PostgreSQL), requests spread over
+    /// them in turn.
+    #[arg(long, default_value_t = 1)]
+    pub processes: usize,
+    /// Read replicas for the server (PostgreSQL; repeatable).
+    #[arg(long)]
+    pub database_replica_url: Vec<String>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let server = server::Server::start(&args).await?;
-    eprintln!("coproof serve at {} on {}", server.base, server.backend());
+    eprintln!(
+        "coproof serve at {} on {}",
+        server.base.all().join(", "),
+        server.backend()
+    );
     let mut results = Map::new();
     for m in measure::ALL {
         if !args.only.is_empty() && !args.only.iter().any(|o| o == m.name) {
@@ -67,10 +79,18 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("{}: {value}", m.name);
         results.insert(m.name.to_string(), value);
     }
+    if args.processes > 1 {
+        eprintln!("== consistency");
+        let value = consistency::check(&server).await?;
+        eprintln!("consistency: {value}");
+        results.insert("consistency".to_string(), value);
+    }
     let report = json!({
         "scale": match args.scale { Scale::Small => "small", Scale::Full => "full" },
         "backend": server.backend(),
         "clients": args.clients,
+        "processes": args.processes.max(1),
+        "replicas": args.database_replica_url.len(),
         "machine": machine::describe(),
         "results": Value::Object(results),
     });

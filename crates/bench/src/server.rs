@@ -1,6 +1,9 @@
-//! The server under test: a `coproof serve` child process built from this workspace, on a
-//! free loopback port, with its own data dir, stopped when the run ends.
+//! The server under test: `coproof serve` child processes built from this workspace (one,
+//! or `--processes N` on one database), each on a free loopback port, sharing one data dir
+//! (uploaded files, the webhook key, mail files) as processes behind a load balancer do,
+//! stopped when the run ends.
 
+use crate::api::Bases;
 use crate::Args;
 use anyhow::{bail, Context};
 use std::path::PathBuf;
@@ -9,11 +12,11 @@ use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
 pub struct Server {
-    pub base: String,
+    pub base: Bases,
     pub http: reqwest::Client,
     database_url: Option<String>,
-    child: Child,
-    _dir: tempfile::TempDir,
+    children: Vec<Child>,
+    dir: tempfile::TempDir,
 }
 
 /// The `coproof` binary next to this program, (re)built by cargo when run through cargo.
@@ -63,67 +66,45 @@ impl Server {
     pub async fn start(args: &Args) -> anyhow::Result<Server> {
         let bin = server_binary(args)?;
         let dir = tempfile::tempdir()?;
-        let port = free_port()?;
-        let mut cmd = Command::new(&bin);
-        cmd.arg("serve")
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .arg("--data-dir")
-            .arg(dir.path())
-            // The bench sends far more requests per account than people do.
-            .args(["--invite-limit-per-hour", "1000000000"])
-            // The data builders sign up hundreds of accounts from one address and queue
-            // tens of thousands of e-mails in minutes: far past a real server's caps.
-            .args(["--signup-limit-per-ip", "1000000000"])
-            .args(["--user-add-limit-per-hour", "1000000000"])
-            .args(["--share-mail-limit-per-hour", "1000000000"])
-            .args(["--mail-limit-per-hour", "1000000000"])
-            .args(["--log-format", "json"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        if let Some(url) = &args.database_url {
-            cmd.args(["--database-url", url]);
+        if args.processes > 1 && args.database_url.is_none() {
+            bail!("--processes above 1 needs a PostgreSQL --database-url");
         }
-        let child = cmd
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(4 * args.clients)
             .tcp_nodelay(true)
             .build()?;
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
-                if r.status().is_success() {
-                    break;
-                }
-            }
-            if Instant::now() > deadline {
-                bail!("the server did not become ready at {base}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let (mut children, mut bases) = (Vec::new(), Vec::new());
+        for _ in 0..args.processes.max(1) {
+            let port = free_port()?;
+            children.push(spawn(&bin, args, dir.path(), port)?);
+            let base = format!("http://127.0.0.1:{port}");
+            ready(&http, &base).await?;
+            bases.push(base);
         }
         Ok(Server {
-            base,
+            base: Bases::new(bases),
             http,
             database_url: args.database_url.clone(),
-            child,
-            _dir: dir,
+            children,
+            dir,
         })
     }
 
     /// The database the server uses (SQLite in its data dir unless told otherwise).
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}", self._dir.path().join("coproof.db").display())
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.dir.path().join("coproof.db").display()))
     }
 
-    /// The server's process id (for its memory use).
+    /// The first server process's id (for its memory use).
     pub fn pid(&self) -> Option<u32> {
-        self.child.id()
+        self.children.first().and_then(Child::id)
+    }
+
+    /// The data dir the processes share.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     pub fn backend(&self) -> &'static str {
@@ -139,7 +120,7 @@ impl Server {
         loop {
             let text = self
                 .http
-                .get(format!("{}/metrics", self.base))
+                .get(format!("{}/metrics", self.base.first()))
                 .send()
                 .await?
                 .text()
@@ -161,6 +142,59 @@ impl Server {
     }
 
     pub async fn stop(mut self) {
-        let _ = self.child.kill().await;
+        for child in &mut self.children {
+            let _ = child.kill().await;
+        }
+    }
+}
+
+/// Starts one `coproof serve` on `port`.
+fn spawn(
+    bin: &std::path::Path,
+    args: &Args,
+    dir: &std::path::Path,
+    port: u16,
+) -> anyhow::Result<Child> {
+    let mut cmd = Command::new(bin);
+    cmd.arg("serve")
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(dir)
+        // The bench sends far more requests per account than people do.
+        .args(["--invite-limit-per-hour", "1000000000"])
+        // The data builders sign up hundreds of accounts from one address and queue
+        // tens of thousands of e-mails in minutes: far past a real server's caps.
+        .args(["--signup-limit-per-ip", "1000000000"])
+        .args(["--user-add-limit-per-hour", "1000000000"])
+        .args(["--share-mail-limit-per-hour", "1000000000"])
+        .args(["--mail-limit-per-hour", "1000000000"])
+        .args(["--log-format", "json"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    if let Some(url) = &args.database_url {
+        cmd.args(["--database-url", url]);
+    }
+    for replica in &args.database_replica_url {
+        cmd.args(["--database-replica-url", replica]);
+    }
+    cmd.spawn()
+        .with_context(|| format!("starting {}", bin.display()))
+}
+
+/// Waits until the server at `base` answers `/readyz`.
+async fn ready(http: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
+            if r.status().is_success() {
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("the server did not become ready at {base}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -36,6 +36,14 @@ impl App {
         let mut options = StoreOptions::new(config.database_url());
         options.max_connections = config.db_connections;
         options.sync_fanout_limit = config.contacts_sync_limit;
+        if !config.database_replica_urls.is_empty()
+            && !config.database_url().starts_with("postgres")
+        {
+            anyhow::bail!("read replicas (--database-replica-url) need a PostgreSQL database");
+        }
+        options.replica_urls = config.database_replica_urls.clone();
+        options.listen_url = config.database_listen_url.clone();
+        options.replica_max_lag = Duration::from_millis(config.database_replica_max_lag_ms);
         options.mail_caps = coproof_core::throttle::MailCaps {
             signups_per_ip: config.signup_limit_per_ip,
             users_added_per_account: config.user_add_limit_per_hour,
@@ -54,6 +62,8 @@ impl App {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let hasher = Hasher::new(workers, config.hash_queue);
         let webhook_key = Arc::new(crate::webhooks::worker::load_key(&config)?);
+        let session_writes = (!config.database_replica_urls.is_empty())
+            .then(|| Arc::new(crate::http::replica_reads::SessionWrites::default()));
         let state = AppState {
             store,
             config: Arc::new(config),
@@ -62,6 +72,7 @@ impl App {
             files,
             webhook_key,
             webhook_wake: Arc::new(Notify::new()),
+            session_writes,
         };
         Ok(App { listener, state })
     }
@@ -74,6 +85,13 @@ impl App {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// Keeps files' bytes in `files` rather than where `--file-store` says; for tests and
+    /// embedding (an S3 store configured in code rather than by `AWS_*` variables).
+    pub fn with_file_store(mut self, files: crate::files::FileStore) -> App {
+        self.state.files = files;
+        self
     }
 
     /// Serves until `shutdown` completes; then stops accepting, lets in-flight requests

@@ -54,15 +54,38 @@ pub struct Config {
     #[arg(long, env = "COPROOF_MAX_UPLOAD_BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub max_upload_bytes: u64,
 
-    /// Where uploaded files are kept: a local folder (default `<data-dir>/files`) or an
-    /// S3-compatible bucket, `s3://bucket/prefix` (credentials, region and endpoint from the
-    /// usual `AWS_*` environment variables).
+    /// Where uploaded files are kept: a local folder (default `<data-dir>/files`, or
+    /// `file:///path`) or an existing S3-compatible bucket, `s3://bucket/prefix` (credentials,
+    /// region and endpoint from the usual `AWS_*` environment variables).
     #[arg(long, env = "COPROOF_FILE_STORE")]
     pub file_store: Option<String>,
 
     /// Database connections (readers on SQLite, all on PostgreSQL).
     #[arg(long, env = "COPROOF_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
+
+    /// A streaming read replica of the PostgreSQL database (repeat the flag for several;
+    /// comma-separated in the environment variable). `GET` requests read from a replica
+    /// that has replayed what their session wrote; see `docs/operations.md`.
+    #[arg(
+        long = "database-replica-url",
+        env = "COPROOF_DATABASE_REPLICA_URLS",
+        value_delimiter = ','
+    )]
+    pub database_replica_urls: Vec<String>,
+
+    /// A direct PostgreSQL connection for `LISTEN` (live pages, identity changes), when
+    /// `--database-url` goes through a pooler in transaction mode. Default: the database URL.
+    #[arg(long, env = "COPROOF_DATABASE_LISTEN_URL")]
+    pub database_listen_url: Option<String>,
+
+    /// How far behind the primary, in milliseconds, a replica may be and still serve reads.
+    #[arg(
+        long,
+        env = "COPROOF_DATABASE_REPLICA_MAX_LAG_MS",
+        default_value_t = 1000
+    )]
+    pub database_replica_max_lag_ms: u64,
 
     /// Active partners up to which a new user appears on their Contacts pages within the
     /// request that adds it; beyond, a background worker adds it right after, in chunks.

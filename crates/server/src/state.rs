@@ -19,4 +19,7 @@ pub struct AppState {
     pub webhook_key: Arc<crate::webhooks::ServerKey>,
     /// Wakes the webhook worker (a test event was queued).
     pub webhook_wake: Arc<Notify>,
+    /// When each session last wrote, where reads may go to replicas
+    /// (`http/replica_reads.rs`).
+    pub session_writes: Option<Arc<crate::http::replica_reads::SessionWrites>>,
 }

@@ -1,12 +1,19 @@
-//! Several writes sent to the database as one round trip where the backend allows it.
+//! Several writes sent to the database as one round trip.
 //!
 //! On SQLite every statement is a hop to the single writer connection's thread and back,
 //! and the writer is held for the whole transaction, so the hops of a hot transaction
 //! decide how many of them fit in a second. A [`Batch`] joins its statements into one
 //! multi-statement query there (SQLite binds `$N` by absolute position, so each
-//! statement's placeholders are renumbered after the ones before it). PostgreSQL's
-//! extended protocol takes one statement per query: there the statements run one after
-//! the other, each with its own parameters. Same SQL, same effect, same order.
+//! statement's placeholders are renumbered after the ones before it).
+//!
+//! PostgreSQL's extended protocol takes one statement per query, so there the batch is one
+//! statement: `WITH w0 AS (first), w1 AS (second) … last`, each data-modifying statement a
+//! part of the query, placeholders renumbered the same way; the live-page changes the
+//! transaction announced so far ride along as a final `SELECT pg_notify(…)` (`live.rs`),
+//! which saves the commit a round trip of its own. The parts of one statement run on one
+//! snapshot: **the statements of a batch must not read what another of them writes**
+//! (inserts of independent rows, as every batch here is). Foreign keys are checked at the
+//! end of the statement, so a row and another that refers to it may share a batch.
 
 use crate::{StoreResult, Tx};
 
@@ -90,13 +97,37 @@ impl Batch {
                 .execute(&mut **tx)
                 .await?;
         } else {
-            for statement in self.statements {
-                bind_all(sqlx::query(statement.sql), statement.params)
-                    .execute(&mut **tx)
-                    .await?;
-            }
+            let changes = std::mem::take(&mut tx.after_commit().changes);
+            let (sql, params) = self.chained(&changes);
+            bind_all(sqlx::query(&sql), params)
+                .execute(&mut **tx)
+                .await?;
         }
         Ok(())
+    }
+
+    /// The statements as one PostgreSQL statement, with the notice of `changes` last.
+    fn chained(self, changes: &[crate::live::Change]) -> (String, Vec<Value>) {
+        let mut parts = Vec::with_capacity(self.statements.len() + 1);
+        let mut params = Vec::new();
+        for statement in self.statements {
+            parts.push(renumber(statement.sql, params.len()));
+            params.extend(statement.params);
+        }
+        if let Some((sql, notice)) = crate::live::notice(changes, params.len()) {
+            parts.push(sql);
+            params.extend(notice.into_iter().map(Value::Text));
+        }
+        let last = parts.pop().unwrap_or_default();
+        if parts.is_empty() {
+            return (last, params);
+        }
+        let with: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| format!("w{i} AS ({part})"))
+            .collect();
+        (format!("WITH {} {last}", with.join(", ")), params)
     }
 
     /// The statements as one query, placeholders renumbered to follow on.
@@ -173,6 +204,41 @@ mod tests {
         assert_eq!(renumber("VALUES ($1, $2, $10)", 3), "VALUES ($4, $5, $13)");
         assert_eq!(renumber("x = $1 AND y = $1", 0), "x = $1 AND y = $1");
         assert_eq!(renumber("no params", 5), "no params");
+    }
+
+    #[test]
+    fn on_postgresql_a_batch_is_one_statement_with_the_notice_last() {
+        let batch = || {
+            let mut batch = Batch::default();
+            batch.push(Statement::new(
+                "INSERT INTO a VALUES ($1)",
+                vec!["x".into()],
+            ));
+            batch.push(Statement::new("UPDATE b SET c = $1", vec![2.into()]));
+            batch
+        };
+        let (sql, params) = batch().chained(&[]);
+        assert_eq!(
+            sql,
+            "WITH w0 AS (INSERT INTO a VALUES ($1)) UPDATE b SET c = $2"
+        );
+        assert_eq!(params, vec![Value::from("x"), Value::Int(2)]);
+        let (sql, params) = batch().chained(&[crate::live::Change::partners("acc")]);
+        assert_eq!(
+            sql,
+            "WITH w0 AS (INSERT INTO a VALUES ($1)), w1 AS (UPDATE b SET c = $2) \
+             SELECT pg_notify($3, $4)"
+        );
+        assert_eq!(
+            params[2..],
+            [
+                Value::from(crate::live::CHANNEL),
+                Value::from("acc partners")
+            ]
+        );
+        let mut one = Batch::default();
+        one.push(Statement::new("DELETE FROM a WHERE x = $1", vec![1.into()]));
+        assert_eq!(one.chained(&[]).0, "DELETE FROM a WHERE x = $1");
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Signed-in identities recently resolved from a token, so that a client's requests skip
-//! one query each. SQLite only, where one server process owns the database: every change
-//! in this process that could alter what a token resolves to (log-out, deactivation, a
-//! profile, name or language change, a new password) calls [`Identities::changed`] after
-//! its commit; a change made by another process (the admin CLI) is seen within [`TTL`].
-//! Off on PostgreSQL, where several server processes share the database.
+//! one query each. Every change in this process that could alter what a token resolves to
+//! (log-out, deactivation, a profile, name or language change, a new password) calls
+//! [`Identities::changed`] after its commit. Other processes hear of it too on PostgreSQL
+//! (`live.rs`: a `NOTIFY coproof_identities` that every process's listener turns into
+//! [`Identities::changed`], and a listener that reconnects forgets everything); whatever
+//! a notification misses (the admin CLI on SQLite, a lost connection) is seen within [`TTL`].
 //!
 //! A lookup that read the database before a change committed must not put its answer in
 //! the cache after the change cleared it: [`Identities::generation`] is read before the

@@ -39,6 +39,7 @@ pub mod partners;
 mod partnership;
 mod readers;
 pub mod removal_preview;
+pub mod replicas;
 pub mod security;
 pub mod sign_up;
 pub mod team;
@@ -96,15 +97,18 @@ pub struct Store {
     fanout_wake: Arc<Notify>,
     /// Lets the WAL checkpointer have the fan-out worker stand aside (SQLite).
     fanout_pause: checkpoints::FanoutPause,
-    /// Identities resolved from tokens (SQLite only; see `identities.rs`).
-    identities: Option<Arc<identities::Identities>>,
+    /// Identities resolved from tokens (`identities.rs`).
+    identities: Arc<identities::Identities>,
     /// Microseconds added to the wall clock where rules count time (request expiry):
     /// zero in service; tests move it instead of sleeping.
     clock_offset: Arc<AtomicI64>,
     /// Committed changes, for live pages (`live.rs`).
     live: live::Bus,
-    /// The database's URL (the live-page listener opens its own connection).
+    /// Where the listeners connect (`live.rs`): the database's URL, or
+    /// [`StoreOptions::listen_url`].
     url: Arc<str>,
+    /// Read replicas (PostgreSQL; `replicas.rs`).
+    replicas: Option<Arc<replicas::Replicas>>,
 }
 
 /// Where write transactions run.
@@ -127,6 +131,13 @@ pub struct StoreOptions {
     pub sync_fanout_limit: u32,
     /// The caps on what makes e-mail (`coproof_core::throttle::MailCaps`).
     pub mail_caps: coproof_core::throttle::MailCaps,
+    /// Read replicas of a PostgreSQL primary (`replicas.rs`).
+    pub replica_urls: Vec<String>,
+    /// How far behind a replica may be and still serve reads.
+    pub replica_max_lag: Duration,
+    /// A direct connection for `LISTEN` (PostgreSQL), when `url` goes through a pooler in
+    /// transaction mode, where a session's `LISTEN` does not work.
+    pub listen_url: Option<String>,
 }
 
 /// See [`StoreOptions::sync_fanout_limit`].
@@ -139,6 +150,9 @@ impl StoreOptions {
             max_connections: 16,
             sync_fanout_limit: DEFAULT_SYNC_FANOUT_LIMIT,
             mail_caps: coproof_core::throttle::MailCaps::default(),
+            replica_urls: Vec::new(),
+            replica_max_lag: replicas::DEFAULT_MAX_LAG,
+            listen_url: None,
         }
     }
 }
@@ -203,18 +217,33 @@ impl Store {
                 mail_ceiling: Arc::new(mail_ceiling::MailCeiling::new(options.mail_caps.mails)),
                 fanout_wake: Arc::default(),
                 fanout_pause,
-                identities: Some(Arc::default()),
+                identities: Arc::default(),
                 clock_offset: Arc::default(),
                 live: live::Bus::default(),
                 url: url.into(),
+                replicas: None,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            // No `SELECT 1` before each use of a pooled connection: it was a round trip per
+            // transaction and per read. A connection the server closed fails its next
+            // statement instead, and sqlx drops it from the pool.
             let pool = AnyPoolOptions::new()
                 .max_connections(options.max_connections.max(2))
                 .acquire_timeout(Duration::from_secs(30))
+                .test_before_acquire(false)
                 .connect(url)
                 .await?;
-            Ok(Store {
+            let replicas = (!options.replica_urls.is_empty())
+                .then(|| {
+                    replicas::Replicas::start(
+                        pool.clone(),
+                        &options.replica_urls,
+                        options.replica_max_lag,
+                        options.max_connections,
+                    )
+                })
+                .transpose()?;
+            let store = Store {
                 read: Arc::new(Readers::Pool(pool.clone())),
                 write: Writes::Pool(pool),
                 backend: Backend::Postgres,
@@ -223,11 +252,15 @@ impl Store {
                 mail_ceiling: Arc::new(mail_ceiling::MailCeiling::new(options.mail_caps.mails)),
                 fanout_wake: Arc::default(),
                 fanout_pause: Default::default(),
-                identities: None,
+                identities: Arc::default(),
                 clock_offset: Arc::default(),
                 live: live::Bus::default(),
-                url: url.into(),
-            })
+                url: options.listen_url.as_deref().unwrap_or(url).into(),
+                replicas,
+            };
+            // Other processes' changes: live pages and the identity cache.
+            live::start_listening(&store);
+            Ok(store)
         } else {
             Err(StoreError::Config(format!(
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
@@ -238,7 +271,10 @@ impl Store {
     /// Runs every migration not yet applied (forward only).
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.write {
-            Writes::Pool(pool) => MIGRATOR.run(pool).await?,
+            Writes::Pool(pool) => {
+                MIGRATOR.run(pool).await?;
+                contacts::search::ensure_postgres(&mut *pool.acquire().await?).await?;
+            }
             Writes::Grouped(writer) => {
                 let mut alone = writer.exclusive().await?;
                 MIGRATOR.run(alone.connection()).await?;
@@ -279,17 +315,18 @@ impl Store {
         self.sync_fanout_limit
     }
 
-    /// The cache of identities resolved from tokens, where there is one (SQLite).
-    pub(crate) fn identities(&self) -> Option<&identities::Identities> {
-        self.identities.as_deref()
+    /// The cache of identities resolved from tokens.
+    pub(crate) fn identities(&self) -> &identities::Identities {
+        &self.identities
     }
 
     /// Something a token resolves to changed (a user, a token): call after the commit.
     /// Every such change in the store calls it itself; the server calls it after
     /// committing a transaction it drove (a set-password link used).
     pub fn identities_changed(&self) {
-        if let Some(cache) = &self.identities {
-            cache.changed();
+        self.identities.changed();
+        if self.backend == Backend::Postgres {
+            live::identities_changed(self);
         }
     }
 
@@ -305,7 +342,24 @@ impl Store {
 
     /// A connection for reads outside a transaction: `&mut *store.read().await?` is an
     /// executor.
+    ///
+    /// Inside [`replicas::lagging_reads`], a read replica's connection when one is fit.
     pub async fn read(&self) -> StoreResult<Reader> {
+        if let Some(replicas) = &self.replicas {
+            if let Some(reader) = replicas.reader().await {
+                return Ok(reader);
+            }
+        }
+        self.read.get().await
+    }
+
+    /// Reads served by a read replica since the store opened (`replicas.rs`).
+    pub fn replica_reads(&self) -> u64 {
+        self.replicas.as_ref().map_or(0, |r| r.reads())
+    }
+
+    /// A connection for reads that must see every commit (token look-ups): never a replica.
+    pub async fn read_primary(&self) -> StoreResult<Reader> {
         self.read.get().await
     }
 

@@ -83,6 +83,11 @@ pub(crate) async fn account_row(store: &Store, tx: &mut Tx, account_id: &str) ->
 
 /// Step 3: the row of the pair `a`, `b`, made on first use; every change that may create
 /// or end a partnership between them holds it.
+///
+/// One statement: the insert makes the row, or, when it is there (or being made by a
+/// transaction not yet committed, which it waits for), `ON CONFLICT DO UPDATE` locks it
+/// as `FOR UPDATE` would; `WHERE false` leaves it unwritten ("all rows will be locked when
+/// the `ON CONFLICT DO UPDATE` action is taken", PostgreSQL's `INSERT` reference).
 pub(crate) async fn pair_row(store: &Store, tx: &mut Tx, a: &str, b: &str) -> StoreResult<()> {
     if store.backend() != Backend::Postgres {
         return Ok(());
@@ -90,18 +95,12 @@ pub(crate) async fn pair_row(store: &Store, tx: &mut Tx, a: &str, b: &str) -> St
     let (first, second) = if a < b { (a, b) } else { (b, a) };
     sqlx::query(
         "INSERT INTO account_pairs (account_a, account_b) VALUES ($1, $2) \
-         ON CONFLICT (account_a, account_b) DO NOTHING",
+         ON CONFLICT (account_a, account_b) DO UPDATE SET account_a = EXCLUDED.account_a \
+         WHERE false",
     )
     .bind(first)
     .bind(second)
     .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "SELECT account_a FROM account_pairs WHERE account_a = $1 AND account_b = $2 FOR UPDATE",
-    )
-    .bind(first)
-    .bind(second)
-    .fetch_one(&mut **tx)
     .await?;
     Ok(())
 }

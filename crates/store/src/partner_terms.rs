@@ -86,7 +86,7 @@ pub async fn put(store: &Store, actor: &User, id: &str, terms: Terms) -> StoreRe
                 contacts::fanout::finish_for(&mut tx, &[account.as_str()]).await?;
                 write(&mut tx, &account, &partner, &terms).await?;
                 contacts::sync::terms_changed(&mut tx, &account, &partner).await?;
-                live::notify(&mut tx, vec![live::Change::contacts(&partner)]).await?;
+                live::notify(&mut tx, vec![live::Change::contacts(&partner)]);
                 tx.commit().await?;
                 Ok(terms)
             }

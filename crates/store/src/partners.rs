@@ -387,12 +387,12 @@ async fn send_now(
             &requested(Side::Recipient),
         ));
     }
-    writes.execute(&mut tx).await?;
+    // Announced first, so that on PostgreSQL the batch carries the notice too.
     live::notify(
         &mut tx,
         live_changes(&rel, Views::new(View::None, View::None), views),
-    )
-    .await?;
+    );
+    writes.execute(&mut tx).await?;
     if arrival == Arrival::AutoAccepted {
         let accounts = [sender, recipient.as_deref().unwrap_or_default()];
         contacts::fanout::finish_for(&mut tx, &accounts).await?;
@@ -613,7 +613,7 @@ async fn settle(
     for event in events_of(rel, outcome.views, actor, action) {
         event.execute(tx).await?;
     }
-    live::notify(tx, live_changes(rel, rel.views, outcome.views)).await?;
+    live::notify(tx, live_changes(rel, rel.views, outcome.views));
     for effect in &outcome.effects {
         apply(tx, rel, *effect, actor).await?;
     }
@@ -889,7 +889,7 @@ pub(crate) async fn attach_address(store: &Store, tx: &mut Tx, user: &User) -> S
             audit::record(tx, AuditAction::Attach, None, &attached, rel.views, views).await?;
             // Before, the request was not the recipient's to see.
             let before = Views::new(rel.views.sender, View::None);
-            live::notify(tx, live_changes(&attached, before, views)).await?;
+            live::notify(tx, live_changes(&attached, before, views));
             if views.recipient == View::Pending {
                 // The request reaches the account now: its endpoints hear of it now.
                 let data = event_data(&attached, Side::Recipient, views, None, None);

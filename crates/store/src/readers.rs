@@ -46,6 +46,8 @@ pub struct Reader(Held);
 
 enum Held {
     Pooled(sqlx::pool::PoolConnection<Any>),
+    /// A read replica's (`replicas.rs`).
+    Replica(sqlx::pool::PoolConnection<Any>),
     Shelved {
         conn: Option<AnyConnection>,
         shelf: Arc<Shelf>,
@@ -161,12 +163,23 @@ impl Shelf {
     }
 }
 
+impl Reader {
+    pub(crate) fn replica(conn: sqlx::pool::PoolConnection<Any>) -> Reader {
+        Reader(Held::Replica(conn))
+    }
+
+    /// Whether this connection is a read replica's.
+    pub fn on_replica(&self) -> bool {
+        matches!(self.0, Held::Replica(_))
+    }
+}
+
 impl Deref for Reader {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
         match &self.0 {
-            Held::Pooled(conn) => conn,
+            Held::Pooled(conn) | Held::Replica(conn) => conn,
             Held::Shelved { conn, .. } => conn.as_ref().expect("present until dropped"),
         }
     }
@@ -175,7 +188,7 @@ impl Deref for Reader {
 impl DerefMut for Reader {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         match &mut self.0 {
-            Held::Pooled(conn) => conn,
+            Held::Pooled(conn) | Held::Replica(conn) => conn,
             Held::Shelved { conn, .. } => conn.as_mut().expect("present until dropped"),
         }
     }

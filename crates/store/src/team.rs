@@ -39,7 +39,7 @@ async fn add_now(store: &Store, actor: &User, new: &NewUser) -> StoreResult<User
         None => FirstMail::SetPassword { inviter: actor },
     };
     arrival::user_arrived(store, &mut tx, &user, first).await?;
-    live::notify(&mut tx, vec![Change::contacts(&actor.account_id)]).await?;
+    live::notify(&mut tx, vec![Change::contacts(&actor.account_id)]);
     tx.commit().await?;
     Ok(user)
 }
@@ -92,7 +92,7 @@ async fn change_now(
     if !after.active {
         tokens::revoke_all(&mut tx, id).await?;
     }
-    live::notify(&mut tx, vec![Change::contacts(&actor.account_id)]).await?;
+    live::notify(&mut tx, vec![Change::contacts(&actor.account_id)]);
     tx.commit().await?;
     store.identities_changed();
     Ok((before, after))

@@ -128,7 +128,7 @@ fn touch(store: &Store, hash: &str, now: i64) {
 }
 
 /// The active user (and account) a live token names, if any. Answers come from the
-/// identity cache when it knows the token (SQLite; see `identities.rs`).
+/// identity cache when it knows the token (`identities.rs`).
 pub async fn resolve(
     store: &Store,
     secret: &str,
@@ -137,10 +137,10 @@ pub async fn resolve(
     let hash = ids::hash_secret(secret);
     let now = now_micros();
     let cache = store.identities();
-    if let Some(found) = cache.and_then(|c| c.get(&hash, kind, now)) {
+    if let Some(found) = cache.get(&hash, kind, now) {
         return Ok(Some(found));
     }
-    let generation = cache.map(|c| c.generation());
+    let generation = cache.generation();
     let row = sqlx::query(&format!(
         "SELECT {USER_COLUMNS}, a.name AS account_name, t.expires_at, t.last_used_at \
          FROM tokens t JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = u.account_id \
@@ -154,7 +154,7 @@ pub async fn resolve(
         kind.as_str()
     })
     .bind(now)
-    .fetch_optional(&mut *store.read().await?)
+    .fetch_optional(&mut *store.read_primary().await?)
     .await?;
     let Some(row) = row else {
         return Ok(None);
@@ -169,10 +169,8 @@ pub async fn resolve(
         name: crate::col(&row, "account_name")?,
     };
     let found = (user, account);
-    if let (Some(cache), Some(generation)) = (cache, generation) {
-        let expires_at: i64 = crate::col(&row, "expires_at")?;
-        cache.put(generation, hash, kind, &found, expires_at);
-    }
+    let expires_at: i64 = crate::col(&row, "expires_at")?;
+    cache.put(generation, hash, kind, &found, expires_at);
     Ok(Some(found))
 }
 

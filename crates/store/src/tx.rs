@@ -47,8 +47,9 @@ pub const MAX_OPEN: Duration = Duration::from_millis(5);
 /// changes are undone, and so are the live-page changes it announced (`live.rs`).
 pub struct Tx(Inner, AfterCommit);
 
-/// What a transaction tells live pages once it has committed (SQLite; on PostgreSQL the
-/// database delivers its `NOTIFY` at commit instead).
+/// What a transaction tells live pages once it has committed (`live.rs`): on SQLite this
+/// process's bus after the commit; on PostgreSQL a `pg_notify` before it, which the database
+/// delivers at commit.
 #[derive(Default)]
 pub(crate) struct AfterCommit {
     pub(crate) bus: Option<crate::live::Bus>,
@@ -74,7 +75,16 @@ impl Tx {
     /// transaction joined is committed); then tells live pages.
     pub async fn commit(self) -> StoreResult<()> {
         match self.0 {
-            Inner::Pooled(tx) => tx.commit().await?,
+            Inner::Pooled(mut tx) => {
+                if let Some((sql, params)) = crate::live::notice(&self.1.changes, 0) {
+                    let mut query = sqlx::query(&sql);
+                    for param in params {
+                        query = query.bind(param);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+                tx.commit().await?
+            }
             Inner::Grouped(member) => member.commit().await?,
         }
         if let Some(bus) = &self.1.bus {

@@ -41,7 +41,7 @@ pub(super) async fn upload(owner: &Api, folder: &str) -> anyhow::Result<String> 
         );
     let mut req = owner
         .http
-        .post(format!("{}/api/v1/files", owner.base))
+        .post(format!("{}/api/v1/files", owner.base.pick()))
         .multipart(form);
     if let Some(token) = &owner.token {
         req = req.bearer_auth(token);

@@ -11,7 +11,10 @@ pub async fn run(server: &Server, args: &Args) -> anyhow::Result<Value> {
         Scale::Small => 20_000,
         Scale::Full => 100_000,
     };
-    let (http, url) = (server.http.clone(), format!("{}/healthz", server.base));
+    let (http, url) = (
+        server.http.clone(),
+        format!("{}/healthz", server.base.first()),
+    );
     let run = drive(args.clients, total, move |_, _| {
         let (http, url) = (http.clone(), url.clone());
         async move {

@@ -104,7 +104,9 @@ pub async fn receive(
     if outcome.is_err() {
         // Nothing uploaded stays behind a refused request.
         if let Some((file, _)) = stored {
-            let _ = state.files.inner.delete(&FileStore::path(&file.key)).await;
+            if let Err(e) = state.files.inner.delete(&FileStore::path(&file.key)).await {
+                tracing::warn!(error = %e, key = file.key, "could not remove a refused upload's bytes");
+            }
         }
     }
     outcome

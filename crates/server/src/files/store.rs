@@ -32,7 +32,7 @@ impl FileStore {
     pub fn open(config: &Config) -> anyhow::Result<FileStore> {
         let inner: Arc<dyn ObjectStore> = match config.file_store.as_deref() {
             None | Some("") => local(&config.files_dir())?,
-            Some(url) if url.starts_with("s3://") => s3(url)?,
+            Some(url) if url.starts_with("s3://") => s3(url, AmazonS3Builder::from_env())?,
             Some(url) if url.starts_with("file://") => {
                 local(std::path::Path::new(url.trim_start_matches("file://")))?
             }
@@ -41,6 +41,20 @@ impl FileStore {
         Ok(FileStore {
             inner,
             max_upload_bytes: config.max_upload_bytes,
+        })
+    }
+
+    /// The bucket (and prefix) of `url`, `s3://bucket/prefix`, reached with the settings
+    /// of `builder` (endpoint, credentials, region) instead of the environment's; for tests
+    /// and embedding.
+    pub fn s3_with(
+        url: &str,
+        builder: AmazonS3Builder,
+        max_upload_bytes: u64,
+    ) -> anyhow::Result<FileStore> {
+        Ok(FileStore {
+            inner: s3(url, builder)?,
+            max_upload_bytes,
         })
     }
 
@@ -58,15 +72,16 @@ fn local(dir: &std::path::Path) -> anyhow::Result<Arc<dyn ObjectStore>> {
     ))
 }
 
-/// `s3://bucket/prefix`: credentials, region and endpoint come from the environment
-/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT`, …).
-fn s3(url: &str) -> anyhow::Result<Arc<dyn ObjectStore>> {
+/// `s3://bucket/prefix`: credentials, region and endpoint come from `builder`; for
+/// `--file-store`, from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_REGION`, `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`, …).
+fn s3(url: &str, builder: AmazonS3Builder) -> anyhow::Result<Arc<dyn ObjectStore>> {
     let parsed = url::Url::parse(url).with_context(|| format!("parsing {url:?}"))?;
     let bucket = parsed
         .host_str()
         .filter(|b| !b.is_empty())
         .context("the S3 URL names no bucket")?;
-    let store = AmazonS3Builder::from_env()
+    let store = builder
         .with_bucket_name(bucket)
         .build()
         .context("configuring the S3 file store")?;

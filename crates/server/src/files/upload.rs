@@ -41,7 +41,9 @@ pub fn client_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 
 /// Streams `field` into the store under `key`. Past `files.max_upload_bytes` (413
 /// `payload_too_large`) or past `room`, what is left of the account's quota (413
-/// `quota_exceeded`), the upload is abandoned and nothing stays behind.
+/// `quota_exceeded`), the upload is abandoned and nothing stays behind. So too when this
+/// future is dropped half-way (the client went away, the request timed out): see
+/// [`Pending`].
 pub async fn store_field(
     files: &FileStore,
     key: &str,
@@ -54,7 +56,10 @@ pub async fn store_field(
         .put_multipart(&path)
         .await
         .map_err(stored_error)?;
-    let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+    let mut pending = Pending {
+        key: key.to_string(),
+        writer: Some(WriteMultipart::new_with_chunk_size(upload, PART_BYTES)),
+    };
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
     let mut head = Vec::with_capacity(HEAD_BYTES);
@@ -63,17 +68,17 @@ pub async fn store_field(
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
             Err(e) => {
-                let _ = writer.abort().await;
+                pending.abort().await;
                 return Err(client_error(e));
             }
         };
         size += chunk.len() as u64;
         if size > files.max_upload_bytes {
-            let _ = writer.abort().await;
+            pending.abort().await;
             return Err(Refusal::PayloadTooLarge.into());
         }
         if room.is_some_and(|room| size > room) {
-            let _ = writer.abort().await;
+            pending.abort().await;
             return Err(Refusal::QuotaExceeded.into());
         }
         hasher.update(&chunk);
@@ -81,19 +86,74 @@ pub async fn store_field(
             let take = (HEAD_BYTES - head.len()).min(chunk.len());
             head.extend_from_slice(&chunk[..take]);
         }
-        if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
-            let _ = writer.abort().await;
+        if let Err(e) = pending.writer().wait_for_capacity(PARTS_IN_FLIGHT).await {
+            pending.abort().await;
             return Err(stored_error(e));
         }
-        writer.write(&chunk);
+        pending.writer().write(&chunk);
     }
-    writer.finish().await.map_err(stored_error)?;
+    // (`finish` aborts the upload itself when completing it fails.)
+    pending.finish().await.map_err(stored_error)?;
     Ok(Stored {
         key: key.to_string(),
         size,
         sha256: hex::encode(hasher.finalize()),
         content_type: super::sniff::content_type(&head).to_string(),
     })
+}
+
+/// An upload under way. When the request's future is dropped before the upload finished
+/// or was aborted (hyper drops a handler whose client went away, the timeout layer one
+/// past `--request-timeout-secs`), no code after an `.await` runs: dropping this aborts
+/// the upload in the background instead. Without it an S3 multipart upload would stay
+/// open, its parts kept (and billed) until a lifecycle rule removes them; a local store's
+/// staging file is removed either way.
+struct Pending {
+    key: String,
+    writer: Option<WriteMultipart>,
+}
+
+impl Pending {
+    fn writer(&mut self) -> &mut WriteMultipart {
+        self.writer.as_mut().expect("an upload under way")
+    }
+
+    async fn finish(mut self) -> object_store::Result<object_store::PutResult> {
+        // Dropped while completing, the upload may or may not have completed: an object
+        // without a row is harmless (nothing lists it); it is not aborted then.
+        self.writer
+            .take()
+            .expect("an upload under way")
+            .finish()
+            .await
+    }
+
+    async fn abort(mut self) {
+        if let Some(writer) = self.writer.take() {
+            abort(writer, &self.key).await;
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let Some(writer) = self.writer.take() else {
+            return;
+        };
+        let key = std::mem::take(&mut self.key);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { abort(writer, &key).await });
+            }
+            Err(_) => tracing::warn!(key, "an abandoned upload could not be aborted"),
+        }
+    }
+}
+
+async fn abort(writer: WriteMultipart, key: &str) {
+    if let Err(e) = writer.abort().await {
+        tracing::warn!(error = %e, key, "could not abort an abandoned upload");
+    }
 }
 
 /// Reads a small text field (an id), refusing more than `max` bytes.

@@ -12,6 +12,7 @@ pub mod item_dto;
 pub mod metrics;
 pub mod params;
 pub mod partner_dto;
+pub mod replica_reads;
 pub mod security_log;
 pub mod service;
 pub mod web;
@@ -66,6 +67,10 @@ pub fn router(state: AppState) -> Router {
     router
         .merge(web::routes())
         .route_layer(axum::middleware::from_fn(metrics::track))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            replica_reads::route,
+        ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // A whole request, body included, within `--request-timeout-secs`: 408 past it.

@@ -2,19 +2,16 @@
 //! configuration stopped by SIGTERM.
 
 use crate::support::envelope::{refused, signup_body};
-use crate::support::{eventually, require_postgres, secs, within, Backend, Client, TestApp};
+use crate::support::{
+    eventually, process, require_postgres, secs, within, Backend, Client, TestApp,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
 /// Runs the built `coproof` binary in `dir` with a clean environment.
 fn coproof(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_coproof"));
+    let mut command = process::command();
     command.args(args).current_dir(dir);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("COPROOF_") {
-            command.env_remove(name);
-        }
-    }
     for (name, value) in env {
         command.env(name, value);
     }
@@ -181,13 +178,8 @@ fn serve_help_documents_every_flag() {
 async fn serve_runs_with_no_configuration() {
     let dir = tempfile::tempdir().unwrap();
     let port = crate::support::smtp::free_port().await;
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_coproof"));
+    let mut command = process::command();
     command.arg("serve").current_dir(dir.path());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("COPROOF_") {
-            command.env_remove(name);
-        }
-    }
     // Only the port differs from the defaults, so parallel tests do not collide.
     command.env("COPROOF_LISTEN", port.to_string());
     command.stdout(std::process::Stdio::null());
@@ -195,7 +187,7 @@ async fn serve_runs_with_no_configuration() {
     let mut child = command.spawn().expect("coproof serve starts");
     let base = format!("http://{port}");
     let anon = Client::new(&base, None);
-    ready(&mut child, &base).await;
+    process::ready(&mut child, &base).await;
     let (status, body) = anon
         .post("/api/v1/signup", signup_body("ann@agency.example"))
         .await;
@@ -395,39 +387,9 @@ async fn serve_on(
     url: Option<&str>,
     smtp: &str,
 ) -> (std::process::Child, String) {
-    let port = crate::support::smtp::free_port().await;
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_coproof"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("COPROOF_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .args(["serve", "--data-dir", data.to_str().unwrap()])
-        .args(["--listen", &port.to_string(), "--smtp-url", smtp])
-        .args(["--mail-retry-max-secs", "1"])
-        .args(url.map(|u| ["--database-url", u]).into_iter().flatten())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    let mut child = command.spawn().expect("coproof serve starts");
-    let base = format!("http://{port}");
-    ready(&mut child, &base).await;
-    (child, base)
-}
-
-/// Waits until the `coproof serve` of `child` at `base` is ready (it fails if it exits).
-async fn ready(child: &mut std::process::Child, base: &str) {
-    eventually("coproof serve gets ready", secs(30), || {
-        let exited = child.try_wait().unwrap();
-        let readyz = format!("{base}/readyz");
-        async move {
-            assert!(exited.is_none(), "coproof serve exited: {exited:?}");
-            reqwest::get(readyz)
-                .await
-                .is_ok_and(|r| r.status() == StatusCode::OK)
-        }
-    })
-    .await
+    let mut args = vec!["--smtp-url", smtp, "--mail-retry-max-secs", "1"];
+    args.extend(url.map(|u| ["--database-url", u]).into_iter().flatten());
+    process::serve(data, &args, &[]).await
 }
 
 /// A message of the outbox as the lease tests see it.

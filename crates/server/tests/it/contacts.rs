@@ -1225,3 +1225,69 @@ async fn add_manager(
     .await
     .unwrap()
 }
+
+/// PostgreSQL counts a search's candidates among the searching account's contacts only:
+/// 400 texts of another account holding the word do not turn a rare word of this one into
+/// a scan (the per-owner index, `contacts_search_owner_tails`), and the earlier indexes over
+/// every account's texts are gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgresql_counts_search_candidates_per_account() {
+    use coproof_core::contact::Search;
+    use coproof_store::contacts::search::{plan_postgres, Plan, MOST_CANDIDATES};
+    if crate::support::require_postgres().is_none() {
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres).await;
+    let a = app.signup("Alpha", "ann@alpha.example").await;
+    let b = app.signup("Beta", "bea@beta.example").await;
+    let mut csv = String::from("email,name\n");
+    for n in 0..400 {
+        csv.push_str(&format!("g{n}@beta.example,Guest{n} Zebrafinch\n"));
+    }
+    const { assert!(400 > MOST_CANDIDATES) };
+    let (status, report) = import(&b, csv.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    add_guest(
+        &a,
+        json!({"email": "al@guest.example", "name": "Al Zebrafinch"}),
+    )
+    .await;
+
+    let store = &app.state().store;
+    let search = Search::parse("zebrafinch").unwrap().unwrap();
+    let plan = |account: String| {
+        let search = search.clone();
+        async move {
+            plan_postgres(&mut store.read().await.unwrap(), &account, &search)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(
+        matches!(
+            plan(a.account_id()).await,
+            Plan::Index {
+                inside: Some(_),
+                ..
+            }
+        ),
+        "one candidate of Alpha's own"
+    );
+    assert_eq!(
+        plan(b.account_id()).await,
+        Plan::Scan,
+        "Beta's 400 are many"
+    );
+    let found = emails(&all_contacts(&a, "q=zebrafinch").await);
+    assert_eq!(found, ["al@guest.example"]);
+    assert_eq!(all_contacts(&b, "q=zebrafinch").await.len(), 400);
+
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes WHERE tablename = 'contacts' \
+         AND indexname LIKE 'contacts_search%' ORDER BY 1",
+    )
+    .fetch_all(&mut *store.read().await.unwrap())
+    .await
+    .unwrap();
+    assert_eq!(indexes, ["contacts_search_owner_tails"]);
+}

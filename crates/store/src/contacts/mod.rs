@@ -160,10 +160,13 @@ pub struct Filter {
 impl Filter {
     /// The SQL conditions after the owner, numbering placeholders from `next`.
     ///
-    /// The text is found with `instr` (SQLite) or `strpos` (PostgreSQL): the search text
-    /// and the text looked for are both lower-cased, so a plain substring is the match, with
-    /// nothing to escape. (A `LIKE` with a bound pattern would also make SQLite prepare
-    /// the statement again for every new pattern.)
+    /// The text is found with `instr` on SQLite: the search text and the text looked for
+    /// are both lower-cased, so a plain substring is the match, with nothing to escape (a
+    /// `LIKE` with a bound pattern would make SQLite prepare the statement again for every
+    /// new pattern; its trigram index is used through [`search::plan`] instead). On
+    /// PostgreSQL it is a `LIKE '%…%'`, which the planner may answer from the `pg_trgm`
+    /// index (`search::ensure_postgres`) or by reading the account's contacts in order,
+    /// whichever its statistics say is cheaper; [`search::like_pattern`] escapes the text.
     fn conditions(&self, backend: Backend, next: &mut usize) -> String {
         let mut sql = String::new();
         if self.kind.is_some() {
@@ -171,11 +174,10 @@ impl Filter {
             *next += 1;
         }
         if self.search.is_some() {
-            let find = match backend {
-                Backend::Sqlite => "instr",
-                Backend::Postgres => "strpos",
-            };
-            sql.push_str(&format!(" AND {find}(c.search, ${next}) > 0"));
+            sql.push_str(&match backend {
+                Backend::Sqlite => format!(" AND instr(c.search, ${next}) > 0"),
+                Backend::Postgres => format!(" AND c.search LIKE ${next}"),
+            });
             *next += 1;
         }
         sql
@@ -183,13 +185,22 @@ impl Filter {
 
     fn bind<'q>(
         &'q self,
+        backend: Backend,
         mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
         if let Some(kind) = self.kind {
             query = query.bind(kind.as_str());
         }
         if let Some(search) = &self.search {
-            query = query.bind(search.text());
+            query = match backend {
+                Backend::Sqlite => query.bind(search.text()),
+                // Planned for each pattern: a statement prepared once may be given a plan
+                // for any pattern, which reads the account's contacts in order even for a
+                // rare text the trigram index would name at once.
+                Backend::Postgres => query
+                    .bind(search::like_pattern(search.text()))
+                    .persistent(false),
+            };
         }
         query
     }
@@ -216,7 +227,10 @@ pub async fn list(
     let mut conn = store.read().await?;
     let plan = match (&filter.search, store.backend()) {
         (Some(search), Backend::Sqlite) => search::plan(&mut conn, search).await?,
-        _ => Plan::Scan,
+        (Some(search), Backend::Postgres) => {
+            search::plan_postgres(&mut conn, account_id, search).await?
+        }
+        (None, _) => Plan::Scan,
     };
     let mut next = 2;
     let mut conditions = filter.conditions(store.backend(), &mut next);
@@ -232,6 +246,15 @@ pub async fn list(
     let limit_at = next;
     let order = "ORDER BY c.name_key, c.email, c.id";
     let sql = match &plan {
+        // PostgreSQL checks a search on the page index's own copy of the text and reads
+        // only the page's rows (an index scan would read every row it checks).
+        Plan::Scan if filter.search.is_some() && store.backend() == Backend::Postgres => {
+            format!(
+                "SELECT {CONTACT_COLUMNS} FROM contacts c JOIN (SELECT c.id FROM contacts c \
+                 WHERE c.owner_account_id = $1 AND c.hidden = 0{conditions} {order} \
+                 LIMIT ${limit_at}) page ON c.id = page.id WHERE c.owner_account_id = $1 {order}"
+            )
+        }
         Plan::Scan => format!(
             "SELECT {CONTACT_COLUMNS} FROM contacts c \
              WHERE c.owner_account_id = $1 AND c.hidden = 0{conditions} {order} LIMIT ${limit_at}"
@@ -245,17 +268,22 @@ pub async fn list(
                  WHERE c.owner_account_id = $1 AND c.hidden = 0{conditions} \
                  AND c.name_key >= ${from} AND c.name_key < ${to} {order} LIMIT ${limit_at}"
             );
-            if inside.is_none() {
-                starting
-            } else {
-                format!(
-                    "SELECT * FROM ({starting}) UNION SELECT {CONTACT_COLUMNS} \
+            match (inside, store.backend()) {
+                (None, _) => starting,
+                (Some(_), Backend::Sqlite) => format!(
+                    "SELECT * FROM ({starting}) s UNION SELECT {CONTACT_COLUMNS} \
                      FROM json_each(${inside_at}) j CROSS JOIN contact_search_texts t \
                      CROSS JOIN contacts c \
                      WHERE t.n = j.value AND c.owner_account_id = $1 AND c.id = t.id \
                      AND c.search = t.search AND c.hidden = 0{conditions} \
                      ORDER BY name_key, email, id LIMIT ${limit_at}"
-                )
+                ),
+                (Some(_), Backend::Postgres) => format!(
+                    "SELECT * FROM ({starting}) s UNION SELECT {CONTACT_COLUMNS} \
+                     FROM contacts c WHERE substr(c.search, 2) LIKE ${inside_at} \
+                     AND c.owner_account_id = $1 AND c.hidden = 0{conditions} \
+                     ORDER BY name_key, email, id LIMIT ${limit_at}"
+                ),
             }
         }
     };
@@ -263,7 +291,7 @@ pub async fn list(
         Backend::Sqlite => format!("{PAGE_AS_JSON} ({sql})"),
         Backend::Postgres => sql,
     };
-    let mut query = filter.bind(sqlx::query(&sql).bind(account_id));
+    let mut query = filter.bind(store.backend(), sqlx::query(&sql).bind(account_id));
     if let Some(a) = after {
         query = query.bind(&a.name_key).bind(&a.email).bind(&a.id);
     }
@@ -331,7 +359,7 @@ pub async fn companies(
            GROUP BY COALESCE(c.company, ''), COALESCE(c.account_id, '')) g{after_sql} \
          ORDER BY g.company_key, g.account_key LIMIT ${next}"
     );
-    let mut query = filter.bind(sqlx::query(&sql).bind(account_id));
+    let mut query = filter.bind(store.backend(), sqlx::query(&sql).bind(account_id));
     if let Some((company, account)) = after {
         query = query.bind(company.as_str()).bind(account.as_str());
     }

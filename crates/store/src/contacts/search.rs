@@ -1,10 +1,18 @@
-//! Finding an account's contacts by text without reading all of them (SQLite).
+//! Finding an account's contacts by text without reading all of them: each database's own
+//! trigram index.
 //!
 //! The plain way, [`Plan::Scan`], reads the account's contacts in name order and keeps
 //! those whose search text holds the text, until the page is full: quick when matches are
 //! many and spread over the list, a read of the whole list when they are few, or when they
 //! all sit late in name order (a first name shared by many: "민지" sorts after every Latin
-//! name). PostgreSQL always scans.
+//! name).
+//!
+//! PostgreSQL takes the same plan with its own engine ([`plan_postgres`]): the search is a
+//! `LIKE '%text%'`, the name key range finds the matches at the start, and a `pg_trgm` GIN
+//! index over each search text less its first character, kept per owner
+//! ([`ensure_postgres`]), names the owner's candidates further in. `pg_trgm` needs three
+//! characters to narrow anything: shorter texts scan, where SQLite's two-character path
+//! finds them through its index's terms.
 //!
 //! On SQLite a match either *starts* the search text — then the name key starts with the
 //! text ([`Search::name_key_range`]), one short range of the page index — or lies in the
@@ -94,14 +102,76 @@ pub(crate) async fn ensure(conn: &mut AnyConnection) -> StoreResult<()> {
     Ok(())
 }
 
+/// The extensions and the index of PostgreSQL's search, made if missing on every start.
+/// The index is kept per owner (`btree_gin` puts the account beside the trigrams): one
+/// account's candidates are found without reading the long lists of trigrams that nearly
+/// every text of every account holds ("par", "com"). The indexes of earlier versions,
+/// over every account's texts at once, are dropped.
+const POSTGRES_INDEX: [&str; 5] = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE EXTENSION IF NOT EXISTS btree_gin",
+    "CREATE INDEX IF NOT EXISTS contacts_search_owner_tails ON contacts \
+     USING gin (owner_account_id, (substr(search, 2)) gin_trgm_ops)",
+    "DROP INDEX IF EXISTS contacts_search_tails",
+    "DROP INDEX IF EXISTS contacts_search_trigrams",
+];
+
+/// A key for the advisory lock under which processes starting together make the index.
+const POSTGRES_INDEX_LOCK: i64 = 0x636f_7072_6f6f_6601;
+
+/// Makes PostgreSQL's trigram index if it is missing. `pg_trgm` and `btree_gin` are
+/// trusted extensions (the database's owner may create them); where the index cannot be
+/// made, searches still work, by reading the account's contacts, and the server says so
+/// once in its log.
+pub(crate) async fn ensure_postgres(conn: &mut AnyConnection) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(POSTGRES_INDEX_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    let mut made = Ok(());
+    for statement in POSTGRES_INDEX {
+        made = conn.execute(statement).await.map(drop);
+        if made.is_err() {
+            break;
+        }
+    }
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(POSTGRES_INDEX_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    if let Err(e) = made {
+        tracing::warn!(
+            "contacts search has no index and reads each account's contacts \
+             (CREATE EXTENSION pg_trgm and btree_gin as a superuser to give it one): {e}"
+        );
+    }
+    Ok(())
+}
+
+/// The `LIKE` pattern of contacts whose search text holds `text` (`\` is PostgreSQL's
+/// escape character).
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// How a search is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
     /// The account's contacts in name order, each checked.
     Scan,
     /// The name key range of matches at the start, merged with the texts the trigram index
-    /// names for matches further in: a JSON array of `contact_search_texts.n` (at most
-    /// [`MOST_CANDIDATES`]), `None` when it names none.
+    /// names for matches further in (at most [`MOST_CANDIDATES`]; `None` when it names
+    /// none): on SQLite a JSON array of `contact_search_texts.n`, on PostgreSQL the `LIKE`
+    /// pattern its index answers.
     Index {
         from: String,
         to: String,
@@ -158,7 +228,45 @@ pub async fn plan(conn: &mut AnyConnection, search: &Search) -> StoreResult<Plan
     .bind(MOST_CANDIDATES + 1)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(if candidates > MOST_CANDIDATES {
+    Ok(narrowed(from, to, candidates, inside))
+}
+
+/// How to read `search` in the contacts of `owner` on PostgreSQL: as [`plan`] on SQLite,
+/// the name key range for matches at the start and the tail index for candidates further
+/// in, unless the text is too short for a trigram or the index names more than
+/// [`MOST_CANDIDATES`] of the owner's contacts (then the matches are many and the scan
+/// finds a page soon).
+pub async fn plan_postgres(
+    conn: &mut AnyConnection,
+    owner: &str,
+    search: &Search,
+) -> StoreResult<Plan> {
+    let Some((from, to)) = search.name_key_range() else {
+        return Ok(Plan::Scan);
+    };
+    if search.text().chars().count() < 3 {
+        return Ok(Plan::Scan);
+    }
+    let pattern = like_pattern(search.text());
+    let candidates: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM contacts \
+         WHERE owner_account_id = $1 AND substr(search, 2) LIKE $2 LIMIT $3) x",
+    )
+    .bind(owner)
+    .bind(&pattern)
+    .bind(MOST_CANDIDATES + 1)
+    // Planned for this pattern (see `Filter::bind`).
+    .persistent(false)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(narrowed(from, to, candidates, pattern))
+}
+
+/// The plan once the tail index has named `candidates` texts (`inside` reads them): the
+/// name key range `from..to` merged with them, or a scan when they are more than
+/// [`MOST_CANDIDATES`].
+fn narrowed(from: String, to: String, candidates: i64, inside: String) -> Plan {
+    if candidates > MOST_CANDIDATES {
         Plan::Scan
     } else {
         Plan::Index {
@@ -166,7 +274,7 @@ pub async fn plan(conn: &mut AnyConnection, search: &Search) -> StoreResult<Plan
             to,
             inside: (candidates > 0).then_some(inside),
         }
-    })
+    }
 }
 
 /// Pages of the index merged by one step of [`merge_step`].
@@ -238,6 +346,12 @@ mod tests {
     use super::{merge_step, phrase, plan, Plan, MOST_CANDIDATES};
     use crate::Store;
     use coproof_core::contact::{search_text, Search};
+
+    #[test]
+    fn like_patterns_match_the_text_as_it_is() {
+        assert_eq!(super::like_pattern("hugo"), "%hugo%");
+        assert_eq!(super::like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
 
     #[test]
     fn phrases_quote_the_text_as_it_is() {

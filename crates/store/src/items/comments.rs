@@ -122,7 +122,7 @@ pub async fn add(
         data,
     )
     .await?;
-    crate::live::notify(&mut tx, vec![crate::live::Change::proof(&owner, proof_id)]).await?;
+    crate::live::notify(&mut tx, vec![crate::live::Change::proof(&owner, proof_id)]);
     tx.commit().await?;
     Ok(comment)
 }
@@ -180,7 +180,7 @@ pub async fn resolve(
     let comment = load(&mut tx, proof_id, comment_id)
         .await?
         .ok_or(Refusal::NotFound)?;
-    crate::live::notify(&mut tx, vec![crate::live::Change::proof("", proof_id)]).await?;
+    crate::live::notify(&mut tx, vec![crate::live::Change::proof("", proof_id)]);
     tx.commit().await?;
     Ok(comment)
 }

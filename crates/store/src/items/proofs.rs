@@ -280,8 +280,7 @@ pub async fn add_version(
     crate::live::notify(
         &mut tx,
         vec![crate::live::Change::proof(&proof.account_id, id)],
-    )
-    .await?;
+    );
     tx.commit().await?;
     Ok(proof)
 }
@@ -341,8 +340,7 @@ pub async fn decide(
     crate::live::notify(
         &mut tx,
         vec![crate::live::Change::proof(&proof.account_id, id)],
-    )
-    .await?;
+    );
     tx.commit().await?;
     Ok(proof)
 }

@@ -6,6 +6,7 @@ pub mod items;
 pub mod message;
 pub mod partners;
 pub mod prerequisites;
+pub mod process;
 pub mod slow_request;
 pub mod smtp;
 
@@ -96,6 +97,23 @@ impl TestApp {
 
     /// Starts with a configuration changed by `adjust` (data dir and database are fresh).
     pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::launch(backend, None, adjust).await
+    }
+
+    /// Starts with files' bytes kept in `files` (an S3 bucket: `object_storage.rs`).
+    pub async fn start_on_files(
+        backend: Backend,
+        files: coproof_server::files::FileStore,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        TestApp::launch(backend, Some(files), adjust).await
+    }
+
+    async fn launch(
+        backend: Backend,
+        files: Option<coproof_server::files::FileStore>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::with_data_dir(dir.path());
         config.listen = "127.0.0.1:0".parse().unwrap();
@@ -108,10 +126,11 @@ impl TestApp {
         config.share_mail_limit_per_hour = 1_000_000;
         config.mail_limit_per_hour = 1_000_000;
         adjust(&mut config);
-        let running = App::build(config.clone())
-            .await
-            .expect("app builds")
-            .spawn();
+        let mut app = App::build(config.clone()).await.expect("app builds");
+        if let Some(files) = files {
+            app = app.with_file_store(files);
+        }
+        let running = app.spawn();
         TestApp {
             backend,
             base: format!("http://{}", running.addr),
